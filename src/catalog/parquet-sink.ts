@@ -1,0 +1,173 @@
+/**
+ * Streaming Parquet writer on hyparquet-writer: rows are buffered up to one
+ * row group, encoded, and handed to the sink; the catalog is never held whole.
+ */
+import type { KeyValue, SchemaElement } from 'hyparquet'
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
+import { SurveyError, errorMessage } from '../errors.js'
+import { COLUMNS_METADATA_KEY, columnElements, specElements, type ColumnDoc } from './parquet-schema.js'
+import type { ByteSink } from './sink.js'
+import type { NativeSchema } from './source.js'
+import type { CatalogChunk, CatalogSchema, ColumnSpec, ColumnValues } from './types.js'
+import type { CatalogWriter } from './writer.js'
+
+/** Options for {@link createParquetWriter}. */
+export interface ParquetWriterOptions {
+  /** Rows per row group; default 10,000 (cutout catalogs: keep groups to tens of MB). */
+  readonly rowGroupSize?: number
+  /** Compression codec; default 'SNAPPY' (readable by every Parquet reader). */
+  readonly codec?: 'SNAPPY' | 'UNCOMPRESSED'
+  /** Input schema of the same format, to reproduce input column types exactly. */
+  readonly native?: NativeSchema
+  /** Key-value metadata written up front (more can be added at close). */
+  readonly metadata?: Readonly<Record<string, string>>
+  /** `created_by` string in the footer. */
+  readonly createdBy?: string
+}
+
+class SinkByteWriter extends ByteWriter {
+  constructor(private readonly sink: ByteSink) {
+    super(1 << 20)
+  }
+  flush(): Promise<void> {
+    const bytes = new Uint8Array(this.buffer, 0, this.index).slice()
+    this.index = 0
+    return this.sink.write(bytes)
+  }
+  override finish(): Promise<void> {
+    return this.flush()
+  }
+}
+
+/** The docs JSON stored under {@link COLUMNS_METADATA_KEY}. */
+export function columnDocs(columns: readonly ColumnSpec[]): Record<string, ColumnDoc> {
+  const docs: Record<string, ColumnDoc> = {}
+  for (const c of columns) {
+    const doc: ColumnDoc = {}
+    if (c.unit !== undefined) doc.unit = c.unit
+    if (c.description !== undefined) doc.description = c.description
+    if (c.metadata !== undefined) doc.metadata = { ...c.metadata }
+    if (Object.keys(doc).length > 0) docs[c.name] = doc
+  }
+  return docs
+}
+
+function toParquetValues(spec: ColumnSpec, values: ColumnValues, element: SchemaElement): unknown[] | ColumnValues {
+  const type = spec.type
+  if (typeof type !== 'string') {
+    // list columns: hyparquet-writer wants plain arrays per row
+    const out = new Array<unknown>(values.length)
+    for (let i = 0; i < values.length; i++) {
+      const v = (values as ArrayLike<unknown>)[i]
+      out[i] = v === null || v === undefined ? null : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v
+    }
+    return out
+  }
+  if (element.type === 'INT64' && !(values instanceof BigInt64Array)) {
+    return Array.from(values as ArrayLike<unknown>, (v) => (v === null || v === undefined ? null : typeof v === 'bigint' || v instanceof Date ? v : BigInt(Math.trunc(Number(v)))))
+  }
+  return values
+}
+
+/**
+ * Create a Parquet writer over a byte sink.
+ *
+ * Input columns keep their exact Parquet schema when `options.native` comes
+ * from a Parquet source; other columns get standard elements (lists as 3-level
+ * LIST). Units, descriptions and column metadata go into the
+ * `survey_classifier:columns` key-value entry; `close(metadata)` adds run
+ * provenance to the footer.
+ */
+export function createParquetWriter(sink: ByteSink, schema: CatalogSchema, options: ParquetWriterOptions = {}): CatalogWriter {
+  const rowGroupSize = options.rowGroupSize ?? 10_000
+  const native = options.native?.format === 'parquet' ? columnElements(options.native.elements) : undefined
+  const elements: SchemaElement[] = [{ name: 'root', num_children: schema.columns.length }]
+  const leafElement = new Map<string, SchemaElement>()
+  for (const spec of schema.columns) {
+    const own = native?.get(spec.name) ?? specElements(spec)
+    elements.push(...own)
+    leafElement.set(spec.name, own[own.length - 1]!)
+  }
+  const kv: KeyValue[] = Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value }))
+  kv.push({ key: COLUMNS_METADATA_KEY, value: JSON.stringify(columnDocs(schema.columns)) })
+  const writer = new ParquetWriter({
+    writer: new SinkByteWriter(sink),
+    schema: elements,
+    codec: options.codec ?? 'SNAPPY',
+    kvMetadata: kv,
+    createdBy: options.createdBy ?? 'survey-classifier',
+  })
+  let pending: CatalogChunk[] = []
+  let pendingRows = 0
+  let rowsWritten = 0
+  let state: 'open' | 'closed' | 'aborted' = 'open'
+
+  const flushGroup = async (): Promise<void> => {
+    if (pendingRows === 0) return
+    const columnData = schema.columns.map((spec) => {
+      const parts = pending.map((chunk) => {
+        const values = chunk.columns[spec.name]
+        if (!values) throw new SurveyError('output', `parquet writer: chunk at row ${chunk.rowStart} lacks column "${spec.name}"`)
+        return values
+      })
+      const joined = concatValues(parts)
+      return { name: spec.name, data: toParquetValues(spec, joined, leafElement.get(spec.name)!) as never }
+    })
+    pending = []
+    const rows = pendingRows
+    pendingRows = 0
+    try {
+      await writer.write({ columnData, rowGroupSize: rows })
+    } catch (cause) {
+      throw new SurveyError('output', `parquet writer (${sink.name}): row group could not be encoded: ${errorMessage(cause)}`, { cause })
+    }
+    rowsWritten += rows
+  }
+
+  return {
+    get rowsWritten() {
+      return rowsWritten
+    },
+    async write(chunk) {
+      if (state !== 'open') throw new SurveyError('output', `parquet writer (${sink.name}) is ${state}`)
+      if (chunk.numRows === 0) return
+      pending.push(chunk)
+      pendingRows += chunk.numRows
+      if (pendingRows >= rowGroupSize) await flushGroup()
+    },
+    async close(metadata = {}) {
+      if (state !== 'open') return
+      await flushGroup()
+      for (const [key, value] of Object.entries(metadata)) kv.push({ key, value })
+      state = 'closed'
+      await writer.finish()
+      await sink.close()
+    },
+    async abort() {
+      if (state !== 'open') return
+      state = 'aborted'
+      pending = []
+      await sink.abort()
+    },
+  }
+}
+
+/** Join column parts into one array (typed arrays stay typed when all parts share a type). */
+export function concatValues(parts: readonly ColumnValues[]): ColumnValues {
+  if (parts.length === 1) return parts[0]!
+  const first = parts[0]
+  if (first && ArrayBuffer.isView(first) && parts.every((p) => p.constructor === first.constructor)) {
+    const total = parts.reduce((n, p) => n + p.length, 0)
+    const Ctor = first.constructor as new (n: number) => Float64Array
+    const out = new Ctor(total)
+    let at = 0
+    for (const p of parts) {
+      out.set(p as Float64Array, at)
+      at += p.length
+    }
+    return out as ColumnValues
+  }
+  const out: unknown[] = []
+  for (const p of parts) for (let i = 0; i < p.length; i++) out.push((p as ArrayLike<unknown>)[i])
+  return out
+}
