@@ -289,7 +289,8 @@ function formatCard(key: string, value: FitsHeaderValue, comment = ''): string {
   else if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`fits: header value ${value} for ${key} is not finite`)
     let text: string
-    if (Number.isInteger(value) && Math.abs(value) < 1e15) text = String(value)
+    // BigInt prints integers exactly (-9223372036854775808 fits the 20-character field).
+    if (Number.isInteger(value) && Math.abs(value) <= 2 ** 63) text = BigInt(value).toString()
     else {
       text = String(value).toUpperCase()
       if (!/[.E]/.test(text)) text += '.'
@@ -349,10 +350,40 @@ export function encodeFits(
   const bscale = options.bscale ?? 1
   const bzero = options.bzero ?? 0
   const isInt = bitpix > 0
-  let hasNaN = false
-  if (isInt) for (let i = 0; i < count; i++) if (Number.isNaN(data[i])) hasNaN = true
   const range = INT_RANGE[bitpix]
-  const blank = isInt && range && (hasNaN || options.blank !== undefined) ? (options.blank ?? range[2]) : undefined
+  // Integer images: quantise first, so that a default BLANK can avoid every stored value.
+  const raws = isInt ? new Float64Array(count) : undefined
+  let hasNaN = false
+  if (raws && range) {
+    for (let i = 0; i < count; i++) {
+      const v = Number(data[i])
+      if (Number.isNaN(v)) {
+        hasNaN = true
+        raws[i] = NaN
+        continue
+      }
+      const raw = Math.round((v - bzero) / bscale)
+      // 2 ** 63 - 1 rounds to 2 ** 63 as a double, hence >= for the top of int64.
+      if (!Number.isFinite(raw) || raw < range[0] || raw > range[1] || (bitpix === 64 && raw >= 2 ** 63)) {
+        throw new Error(`fits: value ${v} at index ${i} does not fit BITPIX ${bitpix} (stored ${raw})`)
+      }
+      raws[i] = raw
+    }
+  }
+  let blank: number | undefined
+  if (raws && range && (hasNaN || options.blank !== undefined)) {
+    const used = new Set<number>()
+    for (const r of raws) if (!Number.isNaN(r)) used.add(r)
+    if (options.blank !== undefined) {
+      if (used.has(options.blank)) throw new Error(`fits: BLANK ${options.blank} is also a data value`)
+      blank = options.blank
+    } else {
+      const candidates = [range[2], bitpix === 8 ? 255 : range[1] === 2 ** 63 ? range[0] + 1 : range[1]]
+      blank = candidates.find((c) => !used.has(c))
+      for (let c = range[0]; blank === undefined && c <= range[1]; c++) if (!used.has(c)) blank = c
+      if (blank === undefined) throw new Error(`fits: no free value for BLANK in BITPIX ${bitpix}`)
+    }
+  }
 
   const naxes = depth === 1 ? [width, height] : [width, height, depth]
   const structural: string[] = []
@@ -389,14 +420,8 @@ export function encodeFits(
       else view.setFloat64(i * 8, bzero === 0 && bscale === 1 ? v : (v - bzero) / bscale)
       continue
     }
-    let raw: number
-    if (Number.isNaN(v)) raw = blank ?? 0
-    else {
-      raw = Math.round((v - bzero) / bscale)
-      if (range && (raw < range[0] || raw > range[1] || !Number.isFinite(raw))) {
-        throw new Error(`fits: value ${v} at index ${i} does not fit BITPIX ${bitpix} (stored ${raw})`)
-      }
-    }
+    const stored = raws?.[i] ?? 0
+    const raw = Number.isNaN(stored) ? (blank ?? 0) : stored
     if (bitpix === 8) view.setUint8(i, raw)
     else if (bitpix === 16) view.setInt16(i * 2, raw)
     else if (bitpix === 32) view.setInt32(i * 4, raw)
