@@ -9,6 +9,7 @@ import { COLUMNS_METADATA_KEY, columnElements, specElements, type ColumnDoc } fr
 import type { ByteSink } from './sink.js'
 import type { NativeSchema } from './source.js'
 import type { CatalogChunk, CatalogSchema, ColumnSpec, ColumnValues } from './types.js'
+import { concatValues } from './values.js'
 import type { CatalogWriter } from './writer.js'
 
 /** Options for {@link createParquetWriter}. */
@@ -150,24 +151,4 @@ export function createParquetWriter(sink: ByteSink, schema: CatalogSchema, optio
       await sink.abort()
     },
   }
-}
-
-/** Join column parts into one array (typed arrays stay typed when all parts share a type). */
-export function concatValues(parts: readonly ColumnValues[]): ColumnValues {
-  if (parts.length === 1) return parts[0]!
-  const first = parts[0]
-  if (first && ArrayBuffer.isView(first) && parts.every((p) => p.constructor === first.constructor)) {
-    const total = parts.reduce((n, p) => n + p.length, 0)
-    const Ctor = first.constructor as new (n: number) => Float64Array
-    const out = new Ctor(total)
-    let at = 0
-    for (const p of parts) {
-      out.set(p as Float64Array, at)
-      at += p.length
-    }
-    return out as ColumnValues
-  }
-  const out: unknown[] = []
-  for (const p of parts) for (let i = 0; i < p.length; i++) out.push((p as ArrayLike<unknown>)[i])
-  return out
 }

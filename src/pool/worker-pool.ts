@@ -1,0 +1,188 @@
+/**
+ * A pool of Comlink workers with crash recovery: a worker that throws, exits
+ * or runs out of memory is replaced and its batch retried on the new one.
+ */
+import { releaseProxy, transfer, wrap, type Endpoint, type Remote } from 'comlink'
+import { SurveyError, errorMessage } from '../errors.js'
+import type { InferenceBatch, InferenceResult, WorkerApi, WorkerInfo, WorkerInit } from '../protocol.js'
+
+/** A started worker, whatever the runtime. */
+export interface WorkerHandle {
+  readonly endpoint: Endpoint
+  /** Settles (never rejects) with an error when the worker dies on its own. */
+  readonly died: Promise<Error>
+  terminate(): void | Promise<unknown>
+}
+
+/** Starts one worker; `index` is the pool slot (for names in messages). */
+export type SpawnWorker = (index: number) => WorkerHandle
+
+/** A batch and the buffers to transfer with it; built afresh for every attempt, since transferring detaches them. */
+export interface BatchPayload {
+  readonly batch: InferenceBatch
+  readonly transfer: readonly Transferable[]
+}
+
+/** Options for {@link WorkerPool.create}. */
+export interface WorkerPoolOptions {
+  /** Number of workers; default 1. */
+  readonly size?: number
+  readonly spawn: SpawnWorker
+  readonly init: WorkerInit
+  /** Attempts after the first for a failing batch; default 2. */
+  readonly maxRetries?: number
+  /** Called when a worker fails and is replaced. */
+  readonly onWorkerFailure?: (event: { slot: number; batchIndex: number; attempt: number; error: Error }) => void
+}
+
+interface Slot {
+  index: number
+  handle: WorkerHandle
+  api: Remote<WorkerApi>
+  busy: boolean
+}
+
+/** A batch whose every attempt failed: its rows should carry an error status. */
+export class BatchFailure extends SurveyError {
+  constructor(readonly batchIndex: number, readonly attempts: number, cause: Error) {
+    super('worker', `worker failed on batch ${batchIndex} after ${attempts} attempts: ${cause.message}`, { cause })
+  }
+}
+
+/** A fixed-size pool of workers running the inference contract. */
+export class WorkerPool {
+  private readonly slots: Slot[] = []
+  private readonly waiting: { resolve: (slot: Slot) => void; reject: (error: Error) => void }[] = []
+  private closed = false
+
+  private constructor(private readonly options: WorkerPoolOptions, readonly info: WorkerInfo) {}
+
+  /**
+   * Start the workers and initialise each (backend, models). A worker that
+   * fails to initialise fails the whole pool: errors are thrown on the
+   * returned promise with their original code (e.g. `backend`, `model`).
+   */
+  static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
+    const size = Math.max(1, options.size ?? 1)
+    const slots: Slot[] = []
+    try {
+      for (let i = 0; i < size; i++) slots.push(await WorkerPool.start(options, i))
+    } catch (error) {
+      for (const slot of slots) await WorkerPool.stop(slot)
+      throw error
+    }
+    const pool = new WorkerPool(options, (slots[0] as Slot & { info: WorkerInfo }).info)
+    pool.slots.push(...slots)
+    return pool
+  }
+
+  private static async start(options: WorkerPoolOptions, index: number): Promise<Slot & { info: WorkerInfo }> {
+    const handle = options.spawn(index)
+    const api = wrap<WorkerApi>(handle.endpoint)
+    const slot = { index, handle, api, busy: false }
+    try {
+      const info = await Promise.race([
+        api.init(options.init),
+        handle.died.then((error) => {
+          throw new SurveyError('worker', `worker ${index} died during start-up: ${error.message}`, { cause: error })
+        }),
+      ])
+      return { ...slot, info }
+    } catch (error) {
+      await WorkerPool.stop(slot)
+      throw error
+    }
+  }
+
+  private static async stop(slot: Slot): Promise<void> {
+    try {
+      slot.api[releaseProxy]()
+    } catch {
+      // the proxy may already be released by a dead worker
+    }
+    await slot.handle.terminate()
+  }
+
+  /** Number of workers. */
+  get size(): number {
+    return this.slots.length
+  }
+
+  private acquire(): Promise<Slot> {
+    const free = this.slots.find((s) => !s.busy)
+    if (free) {
+      free.busy = true
+      return Promise.resolve(free)
+    }
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }))
+  }
+
+  private release(slot: Slot): void {
+    const next = this.waiting.shift()
+    if (next) next.resolve(slot)
+    else slot.busy = false
+  }
+
+  /**
+   * Run a batch on the next free worker. On failure the worker is replaced
+   * and the batch retried (payload rebuilt by `make`) up to `maxRetries`
+   * times; then the promise rejects with a {@link BatchFailure}.
+   */
+  async run(make: () => BatchPayload): Promise<InferenceResult> {
+    const maxRetries = this.options.maxRetries ?? 2
+    let lastError: Error = new Error('not run')
+    let batchIndex = -1
+    for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
+      if (this.closed) throw new SurveyError('cancelled', 'worker pool is closed')
+      const slot = await this.acquire()
+      if (this.closed) throw new SurveyError('cancelled', 'worker pool is closed')
+      const payload = make()
+      batchIndex = payload.batch.batchIndex
+      try {
+        const result = await Promise.race([
+          slot.api.infer(transfer(payload.batch, [...payload.transfer])),
+          slot.handle.died.then((error) => {
+            throw error
+          }),
+        ])
+        this.release(slot)
+        return result
+      } catch (error) {
+        lastError = error instanceof Error ? error : new Error(errorMessage(error))
+        if (this.closed) throw new SurveyError('cancelled', 'worker pool is closed')
+        this.options.onWorkerFailure?.({ slot: slot.index, batchIndex, attempt, error: lastError })
+        await this.replace(slot)
+      }
+    }
+    throw new BatchFailure(batchIndex, maxRetries + 1, lastError)
+  }
+
+  private async replace(slot: Slot): Promise<void> {
+    await WorkerPool.stop(slot).catch(() => {})
+    try {
+      const fresh = await WorkerPool.start(this.options, slot.index)
+      slot.handle = fresh.handle
+      slot.api = fresh.api
+      this.release(slot)
+    } catch (error) {
+      // a worker that cannot even restart leaves the pool smaller; with none left, fail loudly
+      this.slots.splice(this.slots.indexOf(slot), 1)
+      if (this.slots.length === 0) {
+        this.closed = true
+        const fatal = new SurveyError('worker', `no worker could be restarted: ${errorMessage(error)}`, { cause: error })
+        for (const waiter of this.waiting.splice(0)) waiter.reject(fatal)
+        throw fatal
+      }
+    }
+  }
+
+  /** Terminate every worker; pending and later `run` calls reject as cancelled. */
+  async terminate(): Promise<void> {
+    if (this.closed && this.slots.length === 0) return
+    this.closed = true
+    const cancelled = new SurveyError('cancelled', 'worker pool is closed')
+    for (const waiter of this.waiting.splice(0)) waiter.reject(cancelled)
+    const slots = this.slots.splice(0)
+    await Promise.all(slots.map((s) => WorkerPool.stop(s).catch(() => {})))
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The inference worker's API: load models once, then annotate batches.
+ * Plain module so tests can call it directly; `*.worker.ts` files expose it.
+ */
+import { NONFINITE_COLUMN } from '../catalogs/columns.js'
+import { SurveyError } from '../src/errors.js'
+import type { InferenceBatch, InferenceResult, OutputValues, WorkerApi, WorkerInfo, WorkerInit } from '../src/protocol.js'
+import { initBackend } from './model/backend.js'
+import { decodeBatch, packInputs } from './model/inputs.js'
+import { loadModel, runPasses, withSeededRandom, type LoadedModel } from './model/run-model.js'
+import { summariseOutputs } from './model/summarise.js'
+
+/** Create the inference API (one per worker). */
+export function createInferenceApi(): WorkerApi {
+  let config: WorkerInit | undefined
+  let models: LoadedModel[] = []
+  return {
+    async init(init: WorkerInit): Promise<WorkerInfo> {
+      const info = await initBackend(init.backend, init.wasmPath)
+      models = []
+      for (const payload of init.models) models.push(await loadModel(payload))
+      config = init
+      return info
+    },
+    async infer(batch: InferenceBatch): Promise<InferenceResult> {
+      const cfg = config
+      if (!cfg) throw new SurveyError('worker', 'worker: infer called before init')
+      const decoded = await decodeBatch(batch)
+      const outputs: Record<string, OutputValues> = {}
+      let nonFinite: Int32Array | undefined
+      for (const loaded of models) {
+        const packed = packInputs(decoded, loaded.manifest.input)
+        nonFinite ??= packed.nonFinite
+        const raw = await withSeededRandom(cfg.seed, batch.batchIndex, () =>
+          runPasses(loaded, packed.x, packed.index.length, cfg.passes, cfg.maxTensorBatch ?? 32),
+        )
+        Object.assign(outputs, summariseOutputs(loaded.manifest, raw, cfg.passes, packed.index, batch.numRows))
+      }
+      const ok = decoded.status.map((s) => s === 'ok')
+      // a row that failed for one model has no trustworthy output from any model
+      for (const values of Object.values(outputs)) {
+        for (let i = 0; i < batch.numRows; i++) {
+          if (ok[i]) continue
+          if (values instanceof Float32Array) values[i] = Number.NaN
+          else if (Array.isArray(values)) (values as unknown[])[i] = null
+        }
+      }
+      if (nonFinite) outputs[NONFINITE_COLUMN.name] = nonFinite
+      return { batchIndex: batch.batchIndex, numRows: batch.numRows, status: decoded.status, detail: decoded.detail, outputs }
+    },
+  }
+}

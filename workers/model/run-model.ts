@@ -1,0 +1,108 @@
+/**
+ * Load a verified model into TF.js and run it, deterministically or with
+ * Monte Carlo dropout.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { SurveyError, errorMessage } from '../../src/errors.js'
+import { outputUnits, type ModelManifest } from '../../src/models/manifest.js'
+import type { ModelPayload } from '../../src/protocol.js'
+import { setMcDropout } from './architectures.js'
+
+/** A model ready to run in this worker. */
+export interface LoadedModel {
+  readonly manifest: ModelManifest
+  readonly model: tf.LayersModel
+  /** Dropout layers that MC dropout can switch on (0: MC dropout impossible). */
+  readonly dropoutLayers: number
+}
+
+interface ModelJson {
+  modelTopology: unknown
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]
+  format?: string
+  generatedBy?: string
+  convertedBy?: string
+}
+
+/** Build a LayersModel from a verified payload and check its shapes against the manifest. */
+export async function loadModel(payload: ModelPayload): Promise<LoadedModel> {
+  const { manifest } = payload
+  const json = payload.modelJson as ModelJson
+  const where = `model ${manifest.name} (${manifest.modelFile})`
+  let model: tf.LayersModel
+  try {
+    const weightSpecs = json.weightsManifest.flatMap((group) => group.weights)
+    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData: payload.weights }))
+  } catch (cause) {
+    throw new SurveyError('model', `${where} could not be loaded: ${errorMessage(cause)}`, { cause })
+  }
+  const inShape = model.inputs[0]?.shape ?? []
+  const expected = manifest.input.inputShape
+  if (model.inputs.length !== 1 || inShape.length !== 4 || inShape[1] !== expected[0] || inShape[2] !== expected[1] || inShape[3] !== expected[2]) {
+    throw new SurveyError('model', `${where}: input shape is [${inShape.join(', ')}], manifest input.inputShape says [null, ${expected.join(', ')}]`)
+  }
+  const outShape = model.outputs[0]?.shape ?? []
+  const units = outputUnits(manifest.output)
+  if (model.outputs.length !== 1 || outShape[outShape.length - 1] !== units) {
+    throw new SurveyError('model', `${where}: output shape is [${outShape.join(', ')}], manifest output (${manifest.output.kind}) needs ${units} units`)
+  }
+  return { manifest, model, dropoutLayers: setMcDropout(model, false) }
+}
+
+/**
+ * Run `passes` forward passes over `n` packed inputs, in sub-batches of at
+ * most `maxBatch`. With passes > 1 the dropout layers are active (MC
+ * dropout). Returns raw outputs laid out [pass][row][unit].
+ */
+export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number, passes: number, maxBatch: number): Promise<Float32Array> {
+  const [h, w, c] = loaded.manifest.input.inputShape
+  const units = outputUnits(loaded.manifest.output)
+  const out = new Float32Array(passes * n * units)
+  if (n === 0) return out
+  if (passes > 1 && loaded.dropoutLayers === 0) {
+    throw new SurveyError('model', `model ${loaded.manifest.name} has no dropout layers, so MC dropout (passes=${passes}) is impossible; use passes=1`)
+  }
+  setMcDropout(loaded.model, passes > 1)
+  try {
+    for (let start = 0; start < n; start += maxBatch) {
+      const count = Math.min(maxBatch, n - start)
+      const input = tf.tensor4d(x.subarray(start * h * w * c, (start + count) * h * w * c), [count, h, w, c])
+      try {
+        for (let t = 0; t < passes; t++) {
+          const y = loaded.model.predict(input) as tf.Tensor
+          const values = (await y.data()) as Float32Array
+          y.dispose()
+          out.set(values, (t * n + start) * units)
+        }
+      } finally {
+        input.dispose()
+      }
+    }
+  } finally {
+    setMcDropout(loaded.model, false)
+  }
+  return out
+}
+
+/**
+ * Run `fn` with `Math.random` replaced by a generator seeded from
+ * (seed, stream), so dropout masks — which TF.js draws from Math.random when
+ * no layer seed is set — are reproducible per batch whichever worker runs it.
+ */
+export async function withSeededRandom<T>(seed: number, stream: number, fn: () => Promise<T>): Promise<T> {
+  const original = Math.random
+  let state = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35)) >>> 0
+  Math.random = () => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  try {
+    return await fn()
+  } finally {
+    Math.random = original
+  }
+}

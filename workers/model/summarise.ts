@@ -1,0 +1,95 @@
+/**
+ * Turn raw model outputs over T passes into the catalog's output columns.
+ */
+import { classColumnNames, classLabels, classifierSummaryNames, mdnColumnNames, PDF_SUMMARIES } from '../../catalogs/columns.js'
+import { combineMixtures, reduceMixtures, summariseMixtures } from '../../src/metrics/mixture.js'
+import type { ModelManifest } from '../../src/models/manifest.js'
+import type { OutputValues } from '../../src/protocol.js'
+import { summariseClassifierPasses } from './uncertainty.js'
+
+/** Mixture components kept per object in the PDF list columns. */
+export const PDF_COMPONENTS_KEPT = 5
+
+function scatter(values: Float32Array | Float64Array, index: Int32Array, numRows: number, stride = 1, offset = 0): Float32Array {
+  const out = new Float32Array(numRows).fill(Number.NaN)
+  for (let j = 0; j < index.length; j++) out[index[j]!] = values[j * stride + offset]!
+  return out
+}
+
+/**
+ * Output columns of one model for a batch. `raw` is [pass][packed row][unit];
+ * `index` maps packed rows to batch rows; rows not in `index` get NaN/null.
+ */
+export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, passes: number, index: Int32Array, numRows: number): Record<string, OutputValues> {
+  const n = index.length
+  const out: Record<string, OutputValues> = {}
+  const spec = manifest.output
+  if (spec.kind === 'mdn') {
+    const K = spec.components
+    const w = new Float32Array(passes * n * K)
+    const mu = new Float32Array(passes * n * K)
+    const sd = new Float32Array(passes * n * K)
+    const scale = manifest.calibration?.widthScale ?? 1
+    for (let r = 0; r < passes * n; r++) {
+      for (let k = 0; k < K; k++) {
+        w[r * K + k] = raw[r * 3 * K + k]!
+        mu[r * K + k] = raw[r * 3 * K + K + k]!
+        sd[r * K + k] = raw[r * 3 * K + 2 * K + k]! * scale
+      }
+    }
+    const combined = combineMixtures(w, mu, sd, passes, n, K)
+    const summary = summariseMixtures(combined.weights, combined.means, combined.stds, n, combined.components)
+    const names = mdnColumnNames(manifest)
+    for (const [s] of PDF_SUMMARIES) out[names.summary[s]] = scatter(summary[s], index, numRows)
+    const kept = Math.min(PDF_COMPONENTS_KEPT, combined.components)
+    const reduced = reduceMixtures(combined.weights, combined.means, combined.stds, n, combined.components, kept)
+    const lists = (values: Float32Array): (Float32Array | null)[] => {
+      const rows: (Float32Array | null)[] = new Array(numRows).fill(null)
+      for (let j = 0; j < n; j++) rows[index[j]!] = values.slice(j * kept, (j + 1) * kept)
+      return rows
+    }
+    out[names.weights] = lists(reduced.weights)
+    out[names.means] = lists(reduced.means)
+    out[names.stds] = lists(reduced.stds)
+    return out
+  }
+  const labels = classLabels(manifest)
+  const C = labels.length
+  const probs = new Float32Array(passes * n * C)
+  const temperature = manifest.calibration?.temperature ?? 1
+  if (spec.kind === 'sigmoid') {
+    for (let r = 0; r < passes * n; r++) {
+      let p = raw[r]!
+      if (temperature !== 1) {
+        const logit = Math.log(p / (1 - p)) / temperature
+        p = 1 / (1 + Math.exp(-logit))
+      }
+      probs[r * 2] = 1 - p
+      probs[r * 2 + 1] = p
+    }
+  } else {
+    for (let r = 0; r < passes * n; r++) {
+      let total = 0
+      for (let c = 0; c < C; c++) {
+        const p = temperature === 1 ? raw[r * C + c]! : Math.pow(Math.max(raw[r * C + c]!, 1e-30), 1 / temperature)
+        probs[r * C + c] = p
+        total += p
+      }
+      for (let c = 0; c < C; c++) probs[r * C + c] = probs[r * C + c]! / total
+    }
+  }
+  const s = summariseClassifierPasses(probs, passes, n, C)
+  const shown = spec.kind === 'sigmoid' ? [1] : labels.map((_, c) => c)
+  for (const c of shown) {
+    const names = classColumnNames(manifest, labels[c]!)
+    out[names.p] = scatter(s.mean, index, numRows, C, c)
+    out[names.std] = scatter(s.std, index, numRows, C, c)
+  }
+  const names = classifierSummaryNames(manifest)
+  const labelColumn: (string | null)[] = new Array(numRows).fill(null)
+  for (let j = 0; j < n; j++) labelColumn[index[j]!] = labels[s.label[j]!] ?? null
+  out[names.label] = labelColumn
+  out[names.entropy] = scatter(s.entropy, index, numRows)
+  out[names.mutualInformation] = scatter(s.mutualInformation, index, numRows)
+  return out
+}
