@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest'
+import {
+  applyTemperature,
+  applyWidthScale,
+  expectedCalibrationError,
+  fitPdfWidthScale,
+  fitTemperature,
+  intervalCoverage,
+  ksUniform,
+  logitsFromProbabilities,
+  mixtureCdfAt,
+  summariseMixtures,
+  temperatureNll,
+} from '../../src/metrics/index.js'
+import { mulberry32, normalSource, sampleMixture } from './rng.js'
+
+describe('temperature scaling', () => {
+  it('recovers the temperature that generated the labels', () => {
+    const N = 20_000
+    const C = 4
+    const T0 = 2.5
+    const u = mulberry32(41)
+    const g = normalSource(u)
+    const logits = new Float32Array(N * C)
+    for (let i = 0; i < N * C; i++) logits[i] = 4 * g()
+    const truth = applyTemperature(logits, N, C, T0)
+    const labels = new Int32Array(N)
+    for (let n = 0; n < N; n++) {
+      let r = u()
+      let y = 0
+      while (y < C - 1 && r >= truth[n * C + y]!) {
+        r -= truth[n * C + y]!
+        y++
+      }
+      labels[n] = y
+    }
+    const fit = fitTemperature(logits, labels, N, C)
+    expect(fit.temperature).toBeGreaterThan(T0 * 0.95)
+    expect(fit.temperature).toBeLessThan(T0 * 1.05)
+    expect(fit.nllAfter).toBeLessThan(fit.nllBefore)
+    expect(fit.nllAfter).toBeCloseTo(temperatureNll(logits, labels, N, C, fit.temperature), 10)
+    // calibration improves accordingly
+    const before = expectedCalibrationError(applyTemperature(logits, N, C, 1), labels)
+    const after = expectedCalibrationError(applyTemperature(logits, N, C, fit.temperature), labels)
+    expect(before).toBeGreaterThan(0.1)
+    expect(after).toBeLessThan(0.02)
+    // models that only give probabilities: logits recovered from them fit the same T
+    const fromProbs = logitsFromProbabilities(applyTemperature(logits, N, C, 1), N, C)
+    expect(fitTemperature(fromProbs, labels, N, C).temperature).toBeCloseTo(fit.temperature, 3)
+  })
+
+  it('handles binary sigmoid logits (C = 1)', () => {
+    const N = 20_000
+    const T0 = 0.6 // an under-confident model
+    const u = mulberry32(43)
+    const g = normalSource(u)
+    const logits = new Float32Array(N)
+    const labels = new Int32Array(N)
+    for (let n = 0; n < N; n++) {
+      logits[n] = 1.5 * g()
+      labels[n] = u() < 1 / (1 + Math.exp(-logits[n]! / T0)) ? 1 : 0
+    }
+    const fit = fitTemperature(logits, labels, N, 1)
+    expect(fit.temperature).toBeGreaterThan(T0 * 0.93)
+    expect(fit.temperature).toBeLessThan(T0 * 1.07)
+    expect(applyTemperature(Float32Array.of(0), 1, 1, 2)[0]).toBe(0.5)
+    expect(() => fitTemperature(logits, labels.map(() => 2), N, 1)).toThrow(/label 2 at index 0 outside \[0, 2\)/)
+  })
+})
+
+describe('PDF width scaling', () => {
+  const N = 2500
+  const M = 2
+
+  /** Mixtures whose truths are drawn with every σ multiplied by s0. */
+  function synth(seed: number, s0: number) {
+    const u = mulberry32(seed)
+    const g = normalSource(u)
+    const w = new Float64Array(N * M)
+    const mu = new Float64Array(N * M)
+    const s = new Float64Array(N * M)
+    for (let n = 0; n < N; n++) {
+      const centre = 0.3 + 1.5 * u()
+      w[n * M] = 0.3 + u()
+      w[n * M + 1] = 0.3 + u()
+      mu[n * M] = centre
+      mu[n * M + 1] = centre + 0.04 * g()
+      s[n * M] = 0.02 + 0.04 * u()
+      s[n * M + 1] = 0.02 + 0.04 * u()
+    }
+    const wide = s.map((v) => v * s0)
+    const z = new Float64Array(N)
+    for (let n = 0; n < N; n++) z[n] = sampleMixture(w, mu, wide, n * M, M, u, g)
+    return { w, mu, s, z }
+  }
+
+  it('recovers a known σ scale with the CRPS and the NLL objectives', () => {
+    const s0 = 1.6
+    const { w, mu, s, z } = synth(51, s0)
+    const crpsFit = fitPdfWidthScale(w, mu, s, z, M)
+    expect(crpsFit.objective).toBe('crps')
+    expect(crpsFit.scale).toBeGreaterThan(s0 * 0.93)
+    expect(crpsFit.scale).toBeLessThan(s0 * 1.07)
+    expect(crpsFit.after).toBeLessThan(crpsFit.before)
+    const nllFit = fitPdfWidthScale(w, mu, s, z, M, { objective: 'nll' })
+    expect(nllFit.scale).toBeGreaterThan(s0 * 0.95)
+    expect(nllFit.scale).toBeLessThan(s0 * 1.05)
+    // after scaling the PIT is flat and the 68% interval covers ~68%
+    const scaled = applyWidthScale(w, mu, s, M, crpsFit.scale)
+    const pitBefore = mixtureCdfAt(w, mu, s, N, M, z, { truncateAtZero: false })
+    const pitAfter = mixtureCdfAt(scaled.weights, scaled.means, scaled.stds, N, M, z, { truncateAtZero: false })
+    expect(ksUniform(pitBefore)).toBeGreaterThan(1.6276 / Math.sqrt(N))
+    expect(ksUniform(pitAfter)).toBeLessThan(1.6276 / Math.sqrt(N))
+    const cols = summariseMixtures(scaled.weights, scaled.means, scaled.stds, N, M, { truncateAtZero: false })
+    expect(Math.abs(intervalCoverage(cols.p16, cols.p84, z) - 0.68)).toBeLessThan(0.03)
+    expect(Math.abs(intervalCoverage(cols.p025, cols.p975, z) - 0.95)).toBeLessThan(0.02)
+  })
+
+  it('stretches means about the mixture mean when asked', () => {
+    const r = applyWidthScale([1, 3], [0, 1], [0.1, 0.2], 2, 2, { scaleMeans: true })
+    // mixture mean 0.75 → means 0.75 + 2(−0.75) = −0.75 and 0.75 + 2(0.25) = 1.25
+    expect(r.means[0]).toBeCloseTo(-0.75, 6)
+    expect(r.means[1]).toBeCloseTo(1.25, 6)
+    expect(r.stds[1]).toBeCloseTo(0.4, 6)
+    const plain = applyWidthScale([1, 3], [0, 1], [0.1, 0.2], 2, 2)
+    expect(Array.from(plain.means)).toEqual([0, 1])
+  })
+
+  it('recovers a stretch of the whole PDF with scaleMeans', () => {
+    // truths from N(m, (s0·σ)²) where the predicted mixture has means spread around m: only
+    // scaleMeans can widen the spread of the means.
+    const u = mulberry32(61)
+    const g = normalSource(u)
+    const s0 = 0.7
+    const w = new Float64Array(N * M).fill(1)
+    const mu = new Float64Array(N * M)
+    const s = new Float64Array(N * M)
+    const z = new Float64Array(N)
+    for (let n = 0; n < N; n++) {
+      const c = 0.5 + u()
+      mu[n * M] = c - 0.05
+      mu[n * M + 1] = c + 0.05
+      s[n * M] = s[n * M + 1] = 0.03
+      // draw from the mixture stretched by s0 about c
+      const k = u() < 0.5 ? 0 : 1
+      z[n] = c + s0 * (mu[n * M + k]! - c) + s0 * 0.03 * g()
+    }
+    const fit = fitPdfWidthScale(w, mu, s, z, M, { scaleMeans: true })
+    expect(fit.scale).toBeGreaterThan(s0 * 0.93)
+    expect(fit.scale).toBeLessThan(s0 * 1.07)
+  })
+})
