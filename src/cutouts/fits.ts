@@ -254,6 +254,9 @@ function padded(n: number): number {
  * non-degenerate axes, or a file with no image HDU.
  */
 export function decodeFits(bytes: Uint8Array, where?: string): FitsImage {
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    throw new Error(`fits: bytes are gzip-compressed (decompress first, or use decodeCutoutBytes)${at(where)}`)
+  }
   const signature = latin1.decode(bytes.subarray(0, 30))
   if (!/^SIMPLE  =\s+T\b/.test(signature)) {
     throw new Error(`fits: bad signature ${JSON.stringify(signature.slice(0, 10))} (expected "SIMPLE  = T")${at(where)}`)
@@ -274,6 +277,9 @@ export function decodeFits(bytes: Uint8Array, where?: string): FitsImage {
     const shape = hduShape(ext.cards, where, hdu)
     if (typeof xtension === 'string' && xtension.trim() === 'IMAGE' && shape.naxes.length > 0) {
       return readImage(bytes, ext.cards, shape, ext.dataStart, where, hdu)
+    }
+    if (ext.cards['ZIMAGE'] === true) {
+      throw new Error(`fits: ${hdu} is a tile-compressed image (fpack, ZIMAGE = T), which is not supported${at(where)}`)
     }
     seen.push(String(xtension).trim())
     offset = ext.dataStart + padded(shape.dataBytes)

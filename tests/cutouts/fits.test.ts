@@ -213,6 +213,13 @@ describe('decodeFits errors', () => {
     expect(() => decodeFits(new Uint8Array(0), where)).toThrow(/fits: bad signature/)
   })
 
+  it('says so for gzip-compressed and tile-compressed files', () => {
+    expect(() => decodeFits(Uint8Array.from([0x1f, 0x8b, 8, 0]), where)).toThrow(/^fits: bytes are gzip-compressed .* in row 17/)
+    const primary = header([card('SIMPLE', 'T'), card('BITPIX', '8'), card('NAXIS', '0')])
+    const fz = header([card('XTENSION', "'BINTABLE'"), card('BITPIX', '8'), card('NAXIS', '2'), card('NAXIS1', '0'), card('NAXIS2', '0'), card('PCOUNT', '0'), card('GCOUNT', '1'), card('ZIMAGE', 'T')])
+    expect(() => decodeFits(concat(primary, fz), where)).toThrow(/^fits: extension 1 is a tile-compressed image \(fpack, ZIMAGE = T\), which is not supported in row 17/)
+  })
+
   it('names truncated data with the sizes involved', () => {
     const bytes = good().subarray(0, 2880 + 40)
     expect(() => decodeFits(bytes, where)).toThrow(/fits: truncated data in primary HDU: 4x4x1 BITPIX -32 needs 64 bytes, found 40 in row 17/)
