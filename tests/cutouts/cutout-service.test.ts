@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { expandCutoutUrl, fetchCutouts, type CutoutFetchResult } from '../../src/cutouts/cutout-service.js'
+import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest'
+import { expandCutoutUrl, fetchCutouts, type CutoutFetchResult, type CutoutFetchStatus } from '../../src/cutouts/cutout-service.js'
 import { decodeFits, encodeFits } from '../../src/cutouts/fits.js'
 
 // A real local cutout service. The path is the row id; the id's prefix picks the behaviour.
@@ -232,6 +232,13 @@ describe('fetchCutouts with injected fetch and jitter', () => {
     expect(result).toMatchObject({ ok: false, status: 'cutout-http-503', attempts: 4 })
     expect(urls).toEqual(Array(4).fill('https://cutouts.example/9.fits?ra=5&dec=6'))
     expect(draws).toBe(3)
+  })
+
+  it('types results as a union narrowed by ok', () => {
+    expectTypeOf(fetchCutouts).returns.resolves.toEqualTypeOf<CutoutFetchResult[]>()
+    const narrow = (r: CutoutFetchResult) => (r.ok ? r.bytes : r.status)
+    expectTypeOf(narrow).returns.toEqualTypeOf<Uint8Array | CutoutFetchStatus>()
+    expectTypeOf<'cutout-http-404'>().toMatchTypeOf<CutoutFetchStatus>()
   })
 
   it('treats an empty 200 body as a failed row', async () => {
