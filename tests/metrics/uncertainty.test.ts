@@ -148,6 +148,7 @@ describe('Monte Carlo standard error and the adaptive accumulator', () => {
     expect(acc.totalPasses()).toBe(45)
     const s = acc.summary()
     expect(s.std[1]).toBe(0)
+    expect(s.mutualInformation[0]).toBe(0)
     expect(s.mean[3]).toBeCloseTo(0.5, 6)
     expect(s.mutualInformation[1]).toBeGreaterThan(0.3)
   })

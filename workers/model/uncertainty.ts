@@ -208,8 +208,11 @@ export class PassAccumulator {
   readonly N: number
   /** Number of classes. */
   readonly C: number
+  /** Standard-error tolerance for convergence (default 0.01). */
   readonly tolerance: number
+  /** Minimum passes before convergence is tested (default 5, at least 2). */
   readonly minPasses: number
+  /** Passes after which an object is done regardless (default 30). */
   readonly maxPasses: number
   private readonly count: Int32Array
   private readonly mean: Float64Array
