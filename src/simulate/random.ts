@@ -1,0 +1,151 @@
+/**
+ * A small seeded pseudo-random generator (xoshiro128**, Blackman & Vigna 2018) seeded through
+ * splitmix32, using only 32-bit integer arithmetic so that every runtime produces the same
+ * sequence bit for bit.
+ */
+
+/** splitmix32 step: a well-mixed 32-bit hash of a 32-bit state. */
+export function mix32(x: number): number {
+  let z = (x + 0x9e3779b9) | 0
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
+  return (z ^ (z >>> 16)) >>> 0
+}
+
+const NORMAL_BITS = 12
+const NORMAL_TABLE_SIZE = 1 << NORMAL_BITS
+let normalTable: Float64Array | undefined
+
+/** Acklam's rational approximation of the standard normal quantile (|rel. error| < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239]
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572]
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783]
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416]
+  const [a0, a1, a2, a3, a4, a5] = a as [number, number, number, number, number, number]
+  const [b0, b1, b2, b3, b4] = b as [number, number, number, number, number]
+  const [c0, c1, c2, c3, c4, c5] = c as [number, number, number, number, number, number]
+  const [d0, d1, d2, d3] = d as [number, number, number, number]
+  const pl = 0.02425
+  if (p < pl) {
+    const q = Math.sqrt(-2 * Math.log(p))
+    return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1)
+  }
+  if (p > 1 - pl) {
+    const q = Math.sqrt(-2 * Math.log(1 - p))
+    return -(((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1)
+  }
+  const q = p - 0.5
+  const r = q * q
+  return ((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q) / (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1)
+}
+
+function getNormalTable(): Float64Array {
+  if (normalTable) return normalTable
+  const t = new Float64Array(NORMAL_TABLE_SIZE + 1)
+  for (let i = 0; i <= NORMAL_TABLE_SIZE; i++) {
+    const p = Math.min(Math.max(i / NORMAL_TABLE_SIZE, 1e-12), 1 - 1e-12)
+    t[i] = normalQuantile(p)
+  }
+  normalTable = t
+  return t
+}
+
+/** Seeded generator; create one per object so that rows do not depend on chunking. */
+export class Rng {
+  private s0: number
+  private s1: number
+  private s2: number
+  private s3: number
+  private readonly table: Float64Array
+
+  /** Seeds from any number of 32-bit integers (e.g. the survey seed and the row index). */
+  constructor(...seeds: number[]) {
+    let h = 0x1234567
+    for (const s of seeds) h = mix32(h ^ mix32(s | 0) ^ mix32(Math.floor(s / 4294967296) | 0))
+    this.s0 = mix32(h)
+    this.s1 = mix32(this.s0 ^ 0x6a09e667)
+    this.s2 = mix32(this.s1 ^ 0xbb67ae85)
+    this.s3 = mix32(this.s2 ^ 0x3c6ef372) | 1
+    this.table = getNormalTable()
+  }
+
+  /** Next raw 32-bit unsigned integer. */
+  nextU32(): number {
+    const s1 = this.s1
+    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0
+    const t = s1 << 9
+    this.s2 ^= this.s0
+    this.s3 ^= s1
+    this.s1 ^= this.s2
+    this.s0 ^= this.s3
+    this.s2 ^= t
+    this.s3 = rotl(this.s3, 11)
+    return result
+  }
+
+  /** Uniform in [0, 1). */
+  uniform(): number {
+    return this.nextU32() / 4294967296
+  }
+
+  /** Uniform in [a, b). */
+  range(a: number, b: number): number {
+    return a + (b - a) * this.uniform()
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.uniform() * n)
+  }
+
+  /** Standard normal deviate, exact inverse-CDF (slow path; use for parameters). */
+  normal(): number {
+    const u = (this.nextU32() + 0.5) / 4294967296
+    return normalQuantile(u)
+  }
+
+  /**
+   * Fast standard normal deviate from a 4096-entry inverse-CDF table with linear
+   * interpolation (for per-pixel noise); exact in distribution to ~1e-3 except within the
+   * outermost 1/4096 of each tail, which is interpolated linearly.
+   */
+  fastNormal(): number {
+    const u = this.nextU32()
+    const i = u >>> (32 - NORMAL_BITS)
+    const f = (u & ((1 << (32 - NORMAL_BITS)) - 1)) / (1 << (32 - NORMAL_BITS))
+    const t = this.table
+    const lo = t[i] as number
+    return lo + ((t[i + 1] as number) - lo) * f
+  }
+
+  /** Poisson deviate (Knuth for small means, normal approximation above 30). */
+  poisson(mean: number): number {
+    if (mean <= 0) return 0
+    if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()))
+    const l = Math.exp(-mean)
+    let k = 0
+    let p = this.uniform()
+    while (p > l) {
+      k++
+      p *= this.uniform()
+    }
+    return k
+  }
+
+  /** Picks an index with the given (unnormalised) weights. */
+  choice(weights: readonly number[]): number {
+    let total = 0
+    for (const w of weights) total += w
+    let u = this.uniform() * total
+    for (let i = 0; i < weights.length; i++) {
+      u -= weights[i] as number
+      if (u < 0) return i
+    }
+    return weights.length - 1
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k))
+}
