@@ -97,11 +97,11 @@ export function drawAugmentParams(height: number, width: number, opts: AugmentOp
   const [lo, hi] = o.zoom;
   const zx = lo + (hi - lo) * u[5]!;
   return {
-    theta: ((2 * u[0]! - 1) * o.rotation * Math.PI) / 180,
+    theta: ((2 * u[0]! - 1) * o.rotation * Math.PI) / 180 + 0, // + 0 turns −0 into 0
     flipX: o.horizontalFlip && u[1]! < 0.5,
     flipY: o.verticalFlip && u[2]! < 0.5,
-    tx: (2 * u[3]! - 1) * o.widthShift * width,
-    ty: (2 * u[4]! - 1) * o.heightShift * height,
+    tx: (2 * u[3]! - 1) * o.widthShift * width + 0,
+    ty: (2 * u[4]! - 1) * o.heightShift * height + 0,
     zx,
     zy: o.isotropicZoom ? zx : lo + (hi - lo) * u[6]!,
   };
@@ -139,9 +139,17 @@ export function augmentBatch(images: tf.Tensor4D, opts: AugmentOptions, rng: Rng
   const [n, h, w] = images.shape;
   const m = new Float32Array(n * 8);
   for (let i = 0; i < n; i++) m.set(augmentMatrix(h, w, drawAugmentParams(h, w, o, rng)), i * 8);
-  return tf.tidy(() =>
-    tf.image.transform(images, tf.tensor2d(m, [n, 8]), o.interpolation, o.fillMode, o.fillValue),
-  );
+  return tf.tidy(() => {
+    if (tf.getBackend() === 'cpu' && n > 1) {
+      // tfjs-backend-cpu 4.22's Transform returns after the first image of a batch (the rest
+      // stay at fillValue), so transform one image at a time there.
+      const parts = tf.split(images, n, 0).map((img, i) =>
+        tf.image.transform(img, tf.tensor2d(m.subarray(i * 8, i * 8 + 8), [1, 8]), o.interpolation, o.fillMode, o.fillValue),
+      );
+      return tf.concat(parts, 0) as tf.Tensor4D;
+    }
+    return tf.image.transform(images, tf.tensor2d(m, [n, 8]), o.interpolation, o.fillMode, o.fillValue);
+  });
 }
 
 /** True when the settings change nothing (then training skips the transform). */
