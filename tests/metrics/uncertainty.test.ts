@@ -5,7 +5,7 @@ import {
   sigmoidToTwoClass,
   summariseClassifierPasses,
 } from '../../workers/model/uncertainty.js'
-import { mulberry32 } from './rng.js'
+import { mulberry32, normalSource } from './rng.js'
 
 /** Random softmax rows [t][n][c]. */
 function randomPasses(T: number, N: number, C: number, seed: number): Float32Array {
@@ -164,6 +164,19 @@ describe('Monte Carlo standard error and the adaptive accumulator', () => {
     expect(acc.passes(0)).toBeGreaterThan(18)
     expect(acc.passes(0)).toBeLessThan(35)
     expect(acc.maxStandardError(0)).toBeLessThan(0.01)
+  })
+
+  it('tracks the MC standard error of a redshift (C = 1) for adaptive photo-z', () => {
+    const g = normalSource(mulberry32(9))
+    const acc = new PassAccumulator(2, 1, { tolerance: 0.002, minPasses: 5, maxPasses: 200 })
+    for (let idx = acc.pending(); idx.length > 0; idx = acc.pending()) {
+      // per-pass mean z scatters with σ = 0.001 (object 0) and σ = 0.02 (object 1)
+      acc.add(Float32Array.from(idx, (n) => 0.8 + g() * (n === 0 ? 0.001 : 0.02)), idx)
+    }
+    expect(acc.passes(0)).toBe(5)
+    expect(acc.passes(1)).toBeGreaterThan(60) // (0.02/0.002)^2 = 100 expected
+    expect(acc.maxStandardError(1)).toBeLessThan(0.002)
+    expect(acc.summary().mean[1]).toBeCloseTo(0.8, 2)
   })
 
   it('rejects bad indices', () => {

@@ -194,6 +194,11 @@ export interface PassAccumulatorOptions {
  * standard error of its mean probability s/√n (s the sample std, divisor n − 1) is below
  * `tolerance`. It is done when converged or at `maxPasses`.
  *
+ * Photo-z: feed each pass's per-object mixture mean redshift with C = 1 and a tolerance in z
+ * (e.g. 0.002); convergence then means the MC standard error of the mean redshift is below it.
+ * Keep the passes' mixture parameters yourself and pool them per object with
+ * `combineMixtures(…, T_n, 1, K)`. The entropy fields of {@link summary} are meaningless there.
+ *
  * Example:
  * ```ts
  * const acc = new PassAccumulator(N, C, { tolerance: 0.01 })
