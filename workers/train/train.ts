@@ -453,7 +453,7 @@ async function evaluate(
     const inputs = batchInputs(model, s, null, start, end, inputShape);
     const yb = targetTensor(batchTargets(s, null, start, end, yPer), end - start, task, units);
     const p = tf.tidy(() => model.predict(inputs.length === 1 ? inputs[0]! : inputs) as tf.Tensor);
-    const l = lossFn(yb, p);
+    const l = tf.tidy(() => lossFn(yb, p));
     const a = tf.tidy(() => accuracy(task, yb, p) ?? tf.scalar(0));
     lossSum += (await l.data())[0]! * (end - start);
     accSum += (await a.data())[0]! * (end - start);
