@@ -2,7 +2,7 @@
  * Streaming Arrow IPC writer (stream format): one record batch per chunk.
  */
 import {
-  Field, RecordBatch, RecordBatchStreamWriter, Schema, Struct, makeData, vectorFromArray, type DataType,
+  Field, RecordBatch, RecordBatchStreamWriter, Schema, Struct, makeBuilder, makeData, type DataType,
 } from 'apache-arrow'
 import { SurveyError, errorMessage } from '../errors.js'
 import { fieldMetadataFromSpec, logicalToArrow } from './arrow-schema.js'
@@ -72,9 +72,10 @@ export function createArrowWriter(sink: ByteSink, schema: CatalogSchema, options
           const values = chunk.columns[spec.name]
           if (!values) throw new Error(`chunk at row ${chunk.rowStart} lacks column "${spec.name}"`)
           const type = fields[i]!.type as DataType
-          const vector = vectorFromArray(arrowValues(spec, values) as unknown[], type)
-          if (vector.data.length !== 1) throw new Error(`column "${spec.name}" built ${vector.data.length} chunks`)
-          return vector.data[0]!
+          const builder = makeBuilder({ type, nullValues: [null, undefined] })
+          const plain = arrowValues(spec, values)
+          for (let r = 0; r < chunk.numRows; r++) builder.append((plain as ArrayLike<unknown>)[r])
+          return builder.finish().flush()
         })
         const data = makeData({ type: new Struct(fields), length: chunk.numRows, nullCount: 0, children })
         writer.write(new RecordBatch(arrowSchema, data))
