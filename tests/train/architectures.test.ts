@@ -55,7 +55,7 @@ describe('seed CNN (Dominguez-Sanchez+18)', () => {
     const wc = await c.getLayer('conv2').getWeights()[0]!.data();
     expect(Array.from(wa)).toEqual(Array.from(wb));
     expect(Array.from(wa)).not.toEqual(Array.from(wc));
-    const std = Math.sqrt(wa.reduce((s, v) => s + v * v, 0) / wa.length);
+    const std = Math.sqrt(Array.from(wa).reduce((s, v) => s + v * v, 0) / wa.length);
     const he = Math.sqrt(2 / (5 * 5 * 32));
     // tfjs draws He-normal from a normal truncated at 2σ (std ≈ 0.88σ) like Keras' he_normal
     expect(std).toBeGreaterThan(0.8 * he);

@@ -143,7 +143,7 @@ export function augmentBatch(images: tf.Tensor4D, opts: AugmentOptions, rng: Rng
     if (tf.getBackend() === 'cpu' && n > 1) {
       // tfjs-backend-cpu 4.22's Transform returns after the first image of a batch (the rest
       // stay at fillValue), so transform one image at a time there.
-      const parts = tf.split(images, n, 0).map((img, i) =>
+      const parts = tf.split<tf.Tensor4D>(images, n, 0).map((img, i) =>
         tf.image.transform(img, tf.tensor2d(m.subarray(i * 8, i * 8 + 8), [1, 8]), o.interpolation, o.fillMode, o.fillValue),
       );
       return tf.concat(parts, 0) as tf.Tensor4D;
