@@ -3,7 +3,7 @@
  * Legacy Imaging Surveys, Dey et al. 2019; SDSS-like u), Moffat PSFs (Moffat 1969) applied by
  * FFT convolution, sky background with Poisson and read noise, saturation with bleed trails.
  */
-import { fft2 } from './fft.js'
+import { fft2, fft2t } from './fft.js'
 import { moffatAlpha } from './profiles.js'
 
 /** Survey constants of one band. */
@@ -21,12 +21,12 @@ export interface BandInfo {
 
 /** Registry of supported bands (frozen); names are case-sensitive ('Y' is DECam Y). */
 export const BANDS: Readonly<Record<string, BandInfo>> = Object.freeze({
-  u: { lambda: 3560, skyMag: 22.4, depth: 23.0, seeing: 1.45, instrument: 'SDSS u (Doi et al. 2010)' },
-  g: { lambda: 4800, skyMag: 22.05, depth: 24.0, seeing: 1.4, instrument: 'DECam g' },
-  r: { lambda: 6400, skyMag: 21.1, depth: 23.4, seeing: 1.25, instrument: 'DECam r' },
-  i: { lambda: 7800, skyMag: 20.4, depth: 23.0, seeing: 1.15, instrument: 'DECam i' },
-  z: { lambda: 9200, skyMag: 19.9, depth: 22.5, seeing: 1.1, instrument: 'DECam z' },
-  Y: { lambda: 9900, skyMag: 18.3, depth: 21.3, seeing: 1.1, instrument: 'DECam Y' },
+  u: { lambda: 3560, skyMag: 22.4, depth: 23.4, seeing: 1.45, instrument: 'SDSS u (Doi et al. 2010)' },
+  g: { lambda: 4800, skyMag: 22.05, depth: 24.8, seeing: 1.4, instrument: 'DECam g' },
+  r: { lambda: 6400, skyMag: 21.1, depth: 24.2, seeing: 1.25, instrument: 'DECam r' },
+  i: { lambda: 7800, skyMag: 20.4, depth: 23.8, seeing: 1.15, instrument: 'DECam i' },
+  z: { lambda: 9200, skyMag: 19.9, depth: 23.3, seeing: 1.1, instrument: 'DECam z' },
+  Y: { lambda: 9900, skyMag: 18.3, depth: 22.0, seeing: 1.1, instrument: 'DECam Y' },
 })
 
 /** Moffat β of the PSF (atmospheric turbulence gives 2.5–4.8; Trujillo et al. 2001). */
@@ -69,7 +69,8 @@ const OTF_CACHE_MAX = 512
 
 /**
  * Optical transfer function (real, even) of a pixel-centre-sampled Moffat PSF of `fwhm` px on
- * an n×n periodic grid, normalised to unit sum. Cached by (n, fwhm rounded to 1e-3 px).
+ * an n×n periodic grid, normalised to unit sum and pre-multiplied by 1/n² (the normalisation of
+ * the inverse FFT). Cached by (n, fwhm rounded to 1e-3 px).
  */
 export function moffatOtf(n: number, fwhm: number, beta = MOFFAT_BETA): Float64Array {
   const key = `${n}:${fwhm.toFixed(3)}:${beta}`
@@ -90,6 +91,7 @@ export function moffatOtf(n: number, fwhm: number, beta = MOFFAT_BETA): Float64A
   }
   for (let i = 0; i < n * n; i++) re[i] = (re[i] as number) / sum
   fft2(re, im, n)
+  for (let i = 0; i < n * n; i++) re[i] = (re[i] as number) / (n * n)
   if (otfCache.size >= OTF_CACHE_MAX) otfCache.clear()
   otfCache.set(key, re)
   return re
@@ -120,7 +122,8 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
     re.set(pa)
     if (pb) im.set(pb)
     else im.fill(0)
-    fft2(re, im, n)
+    // spectra stay transposed; the round PSF's OTF is symmetric under transposition
+    fft2t(re, im, n)
     if (!pb) {
       for (let i = 0; i < n * n; i++) {
         const o = oa[i] as number
@@ -154,7 +157,7 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
         }
       }
     }
-    fft2(re, im, n, true)
+    fft2t(re, im, n, true, false, false)
     pa.set(re)
     if (pb) pb.set(im)
   }

@@ -6,7 +6,7 @@
 import type { Rng } from './random.js'
 
 /** Smail et al. (1994) n(z) ∝ z^α exp[−(z/z0)^β] for the main galaxies. */
-export const NZ_MAIN = Object.freeze({ alpha: 2, beta: 1.5, z0: 0.22, zMin: 0.02, zMax: 1.2 })
+export const NZ_MAIN = Object.freeze({ alpha: 2, beta: 1.5, z0: 0.17, zMin: 0.02, zMax: 1 })
 /** n(z) of lensed background sources (truncated above the deflector). */
 export const NZ_SOURCE = Object.freeze({ alpha: 2, beta: 1.5, z0: 0.7, zMin: 0.02, zMax: 3 })
 /** n(z) of unrelated neighbours. */

@@ -129,9 +129,19 @@ export interface SpiralArms {
 
 const ARM_POWER_MEAN = 5 / 16 // angular mean of ((1 + cos φ)/2)^3
 
+const TABLE_N = 2048
+const profileTable = new Float64Array(TABLE_N + 1)
+const coreIdx = new Int32Array(8192)
+const coreSmoothIn = new Float64Array(8192)
+const coreArmIn = new Float64Array(8192)
+const coreSmoothOut = new Float64Array(8192)
+const coreArmOut = new Float64Array(8192)
+
 /**
  * Adds a Sérsic component (optionally with spiral arms) with per-band total `flux` (nmgy).
- * Central pixels are sub-sampled so that the rendered flux matches the analytic total.
+ * Pixels are sampled at their centres from a radial table, except in the core (elliptical
+ * radius < clamp(r_e, 2.5, 5) px), which is sub-sampled 4×4 and renormalised to the analytic
+ * enclosed flux, so that the rendered total matches the analytic total for any r_e and n.
  */
 export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms?: SpiralArms): void {
   const { n: gridN, size, planes } = c
@@ -147,20 +157,25 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   if (fmax <= 0) return
   const peakOverEps = (ie * Math.exp(b) * fmax) / c.eps
   if (peakOverEps <= 1) return
-  const rmax = Math.min(re * (Math.log(peakOverEps) / b) ** n, 2 * size)
+  // core radius (elliptical, semi-major px): covers the cusp, and ≥ 2.5 px along the minor axis
+  const rc = Math.min(Math.max(re, 2.5), 5) / Math.sqrt(q)
+  const rmax = Math.max(Math.min(re * (Math.log(peakOverEps) / b) ** n, 2 * size), rc + 2)
   const x0 = Math.max(0, Math.floor(s.x - rmax))
   const x1 = Math.min(size - 1, Math.ceil(s.x + rmax))
   const y0 = Math.max(0, Math.floor(s.y - rmax))
   const y1 = Math.min(size - 1, Math.ceil(s.y + rmax))
   if (x0 > x1 || y0 > y1) return
+  const invN = 1 / n
+  const dr = rmax / TABLE_N
+  for (let i = 0; i <= TABLE_N; i++) profileTable[i] = ie * Math.exp(-b * ((i * dr) / re) ** invN + b)
+  const tab = profileTable
+  const invDr = 1 / dr
+  const rmax2 = rmax * rmax
   // unit vectors of the major axis in pixel coordinates (north = −y, east = −x)
   const ux = -Math.sin(s.pa)
   const uy = -Math.cos(s.pa)
-  const invRe2 = 1 / (re * re)
   const invQ2 = 1 / (q * q)
-  const halfInvN = 0.5 / n
-  const isExp = Math.abs(n - 1) < 1e-9
-  const rmax2 = (rmax * rmax) * invRe2
+  const invRe = 1 / re
   const hasArms = arms !== undefined && arms.amp > 0
   const armM = arms?.m ?? 0
   const armTan = arms ? 1 / Math.tan(arms.pitch) : 0
@@ -168,68 +183,104 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   const armAmp = arms?.amp ?? 0
   const invRin2 = arms ? 1 / Math.max(arms.rInner * arms.rInner, 1e-6) : 0
   const logRe = Math.log(re)
-  let armOut = 0
-  // returns the smooth unit surface brightness; sets armOut to the arm part
-  const at = (dx: number, dy: number): number => {
-    const u = dx * ux + dy * uy
-    const v = -dx * uy + dy * ux
-    const r2 = (u * u + v * v * invQ2) * invRe2
-    if (r2 > rmax2) {
-      armOut = 0
-      return 0
-    }
-    const rn = isExp ? Math.sqrt(r2) : Math.exp(halfInvN * Math.log(r2 + 1e-30))
-    const d = ie * Math.exp(-b * (rn - 1))
-    if (!hasArms) return d
-    const rr2 = r2 * re * re
-    const w = armAmp * (1 - Math.exp(-rr2 * invRin2))
-    const phi = Math.atan2(v / q, u)
-    const lnr = 0.5 * Math.log(rr2 + 1e-12) - logRe
+  // arm fraction w(R) and arm light d·w·s(φ)/⟨s⟩ at disk-plane (u, v/q), elliptical radius² r2;
+  // returns the arm light and leaves d·w in armW (the smooth disk keeps d·(1 − w))
+  let armW = 0
+  const armSplit = (d: number, u: number, vq: number, r2: number): number => {
+    const w = armAmp * (1 - Math.exp(-r2 * invRin2))
+    const phi = Math.atan2(vq, u)
+    const lnr = 0.5 * Math.log(r2 + 1e-12) - logRe
     const cs = 0.5 * (1 + Math.cos(armM * (phi - lnr * armTan) - armPhase))
-    armOut = (d * w * cs * cs * cs) / ARM_POWER_MEAN
-    return d * (1 - w)
+    armW = d * w
+    return (armW * cs * cs * cs) / ARM_POWER_MEAN
   }
-  const osRadius2 = Math.max(3, 1.5 * re) ** 2
+  // a sub-sample is ≤ 0.53 px from its pixel centre, ≤ 0.53/q in elliptical radius
+  const rcm = rc + 0.55 / q
+  let nCore = 0
+  let coreSum = 0
+  const K = 4
+  const invK = 1 / K
+  const addPixel = (idx: number, vs: number, va: number): void => {
+    if (hasArms) {
+      const af = arms.armFlux
+      for (let k = 0; k < nb; k++) {
+        const p = planes[k] as Float64Array
+        p[idx] = (p[idx] as number) + vs * (flux[k] as number) + va * (af[k] as number)
+      }
+    } else {
+      for (let k = 0; k < nb; k++) {
+        const p = planes[k] as Float64Array
+        p[idx] = (p[idx] as number) + vs * (flux[k] as number)
+      }
+    }
+  }
   for (let iy = y0; iy <= y1; iy++) {
     const dy = iy + 0.5 - s.y
     const row = iy * gridN
     for (let ix = x0; ix <= x1; ix++) {
       const dx = ix + 0.5 - s.x
-      let vs: number
-      let va: number
-      const dc2 = dx * dx + dy * dy
-      if (dc2 < osRadius2) {
-        const k = dc2 < 2.1 ? (re < 2 ? 24 : 12) : re < 2 ? 8 : 4
-        vs = 0
-        va = 0
-        const inv = 1 / k
-        for (let sy = 0; sy < k; sy++) {
-          const ddy = dy + (sy + 0.5) * inv - 0.5
-          for (let sx = 0; sx < k; sx++) {
-            vs += at(dx + (sx + 0.5) * inv - 0.5, ddy)
-            va += armOut
+      const u = dx * ux + dy * uy
+      const v = -dx * uy + dy * ux
+      const vq2 = v * v * invQ2
+      const r2 = u * u + vq2
+      if (r2 > rmax2) continue
+      if (r2 < rcm * rcm) {
+        // core pixel: 4×4 sub-samples, the part inside rc renormalised afterwards
+        let inner = 0
+        let smIn = 0
+        let smOut = 0
+        let armIn = 0
+        let armOut = 0
+        for (let sy = 0; sy < K; sy++) {
+          const ddy = dy + (sy + 0.5) * invK - 0.5
+          for (let sx = 0; sx < K; sx++) {
+            const ddx = dx + (sx + 0.5) * invK - 0.5
+            const su = ddx * ux + ddy * uy
+            const sv = -ddx * uy + ddy * ux
+            const sr2 = su * su + sv * sv * invQ2
+            const d = ie * Math.exp(-b * ((Math.sqrt(sr2) * invRe) ** invN - 1))
+            let a = 0
+            armW = 0
+            if (hasArms) a = armSplit(d, su, sv / q, sr2)
+            if (sr2 < rc * rc) {
+              inner += d
+              smIn += d - armW
+              armIn += a
+            } else {
+              smOut += d - armW
+              armOut += a
+            }
           }
         }
-        vs *= inv * inv
-        va *= inv * inv
-      } else {
-        vs = at(dx, dy)
-        va = armOut
+        const w = invK * invK
+        coreIdx[nCore] = row + ix
+        coreSmoothIn[nCore] = smIn * w
+        coreArmIn[nCore] = armIn * w
+        coreSmoothOut[nCore] = smOut * w
+        coreArmOut[nCore] = armOut * w
+        coreSum += inner * w
+        nCore++
+        continue
       }
-      if (vs === 0 && va === 0) continue
-      const idx = row + ix
+      const rr = Math.sqrt(r2) * invDr
+      const ti = rr | 0
+      const f = rr - ti
+      const t0 = tab[ti] as number
+      const d = t0 + ((tab[ti + 1] as number) - t0) * f
       if (hasArms) {
-        const af = arms.armFlux
-        for (let k = 0; k < nb; k++) {
-          const p = planes[k] as Float64Array
-          p[idx] = (p[idx] as number) + vs * (flux[k] as number) + va * (af[k] as number)
-        }
-      } else {
-        for (let k = 0; k < nb; k++) {
-          const p = planes[k] as Float64Array
-          p[idx] = (p[idx] as number) + vs * (flux[k] as number)
-        }
-      }
+        const a = armSplit(d, u, v / q, r2)
+        addPixel(row + ix, d - armW, a)
+      } else addPixel(row + ix, d, 0)
+    }
+  }
+  if (nCore > 0) {
+    const scale = coreSum > 0 ? sersicEnclosed(rc, re, n) / coreSum : 1
+    for (let i = 0; i < nCore; i++) {
+      addPixel(
+        coreIdx[i] as number,
+        (coreSmoothIn[i] as number) * scale + (coreSmoothOut[i] as number),
+        (coreArmIn[i] as number) * scale + (coreArmOut[i] as number),
+      )
     }
   }
 }

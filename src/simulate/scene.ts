@@ -396,14 +396,14 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
     }
     const beta = 0.8 * thetaE * Math.sqrt(rng.uniform()) / cfg.pixelScale
     const bphi = rng.range(0, 2 * Math.PI)
-    const reS = rng.range(0.12, 0.45) / cfg.pixelScale
+    const reS = rng.range(0.15, 0.6) / cfg.pixelScale
     const knots: SourceKnot[] = []
     const nk = rng.int(4)
     for (let k = 0; k < nk; k++) {
-      knots.push({ dx: reS * rng.range(-1.2, 1.2), dy: reS * rng.range(-1.2, 1.2), sigma: rng.range(0.05, 0.12) / cfg.pixelScale, frac: rng.range(0.05, 0.15) })
+      knots.push({ dx: reS * rng.range(-1.2, 1.2), dy: reS * rng.range(-1.2, 1.2), sigma: rng.range(0.06, 0.15) / cfg.pixelScale, frac: rng.range(0.05, 0.15) })
     }
     const src: LensSource = { bx: beta * Math.cos(bphi), by: beta * Math.sin(bphi), re: reS, n: rng.range(0.6, 1.5), q: rng.range(0.4, 1), pa: rng.range(0, Math.PI), knots }
-    const srcMag = rng.range(22.5, 25)
+    const srcMag = rng.range(21, 23.5)
     const srcT = pickTemplate(rng, ['SB2', 'SB3', 'Im', 'Scd'], [0.35, 0.3, 0.2, 0.15])
     const srcFlux = new Float64Array(nb)
     for (let b = 0; b < nb; b++) srcFlux[b] = magToNanomaggies(srcMag + kCorrection(srcT, bands[b] as string, zs) - kCorrection(srcT, 'r', zs))
@@ -437,15 +437,15 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
       renderStream(
         canvas,
         { x0: cx, y0: cy, cx: (cx + x2) / 2 - bow * Math.sin(ang), cy: (cy + y2) / 2 + bow * Math.cos(ang), x1: x2, y1: y2, w0: rng.range(1, 2), w1: rng.range(1, 2), fade: 3 },
-        scaleTo(ongoing ? rng.range(0.03, 0.08) : rng.range(0.01, 0.03)),
+        scaleTo(ongoing ? rng.range(0.05, 0.12) : rng.range(0.02, 0.05)),
       )
     }
     if (ongoing || rng.uniform() < 0.4) {
       // tails leave each galaxy on the far side, curling in the same sense (prograde encounter)
       const curl = (rng.uniform() < 0.5 ? 1 : -1) * rng.range(0.6, 1.6)
       const len = rng.range(15, 35) * pxPerKpc * (ongoing ? 1 : 0.6)
-      const frac = ongoing ? rng.range(0.05, 0.14) : rng.range(0.02, 0.05)
-      const w = rng.range(1, 2.2)
+      const frac = ongoing ? rng.range(0.12, 0.3) : rng.range(0.04, 0.1)
+      const w = rng.range(1.2, 2.5)
       renderStream(canvas, tail(rng, cx, cy, ang + Math.PI, len, curl, w), scaleTo(frac))
       renderStream(canvas, tail(rng, x2, y2, ang, len * rng.range(0.6, 1.1), curl, w), scaleTo(frac * rng.range(0.4, 1)))
     }
@@ -464,21 +464,21 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
       const ns = 2 + rng.int(3)
       let r = re * rng.range(1.5, 2.5) + 3
       for (let s = 0; s < ns; s++) {
-        renderShell(canvas, cx, cy, r, rng.range(1.2, 2.5), axisDir + (s % 2) * Math.PI + 0.2 * rng.normal(), rng.range(0.7, 1.2), scaleTo(rng.range(0.015, 0.04)))
+        renderShell(canvas, cx, cy, r, rng.range(1.5, 3), axisDir + (s % 2) * Math.PI + 0.2 * rng.normal(), rng.range(0.7, 1.2), scaleTo(rng.range(0.04, 0.09)))
         r *= rng.range(1.3, 1.7)
         features++
       }
     }
     if (features === 0 || rng.uniform() < 0.6) {
       const len = rng.range(12, 30) * pxPerKpc
-      renderStream(canvas, tail(rng, cx, cy, rng.range(0, 2 * Math.PI), len, rng.range(-1.2, 1.2), rng.range(1.2, 2.5)), scaleTo(rng.range(0.04, 0.1)))
+      renderStream(canvas, tail(rng, cx, cy, rng.range(0, 2 * Math.PI), len, rng.range(-1.2, 1.2), rng.range(1.2, 2.5)), scaleTo(rng.range(0.1, 0.25)))
     }
     // lopsided envelope: an offset low-surface-brightness component
     const off = re * rng.range(0.3, 0.8)
     renderSersic(
       canvas,
       { x: cx + off * Math.cos(axisDir), y: cy + off * Math.sin(axisDir), re: re * rng.range(1.5, 2.5), n: 1, q: rng.range(0.5, 1), pa: rng.range(0, Math.PI) },
-      scaleTo(rng.range(0.06, 0.15)),
+      scaleTo(rng.range(0.1, 0.2)),
     )
     if (rng.uniform() < 0.3) {
       const o = rng.range(1, 2.5) * pxPerKpc
@@ -532,6 +532,7 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
 
   // noise and output (HWC)
   const out = new Float32Array(size * size * nb)
+  const sat = SATURATION_NMGY
   for (let b = 0; b < nb; b++) {
     const p = canvas.planes[b] as Float64Array
     const mp = ctx.mainCanvas.planes[b] as Float64Array
@@ -543,8 +544,8 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
       let o = iy * size * nb + b
       for (let ix = 0; ix < size; ix++, o += nb) {
         const v = p[row + ix] as number
-        if (v >= SATURATION_NMGY) {
-          out[o] = SATURATION_NMGY
+        if (v >= sat) {
+          out[o] = sat
           continue
         }
         const val = v + Math.sqrt(s2 + (v > 0 ? v * invG : 0)) * rng.fastNormal()
