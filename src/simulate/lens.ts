@@ -1,6 +1,6 @@
 /**
  * Strong gravitational lensing: a singular isothermal ellipsoid (Kormann, Schneider & Bartelmann
- * 1994; deflection in the form of Keeton 2001) plus external shear, ray-traced from image-plane
+ * 1994; deflection as in Keeton 2001 / lenstronomy NIE with zero core) plus external shear, ray-traced from image-plane
  * sub-pixels to a Sérsic source with star-forming knots. Surface brightness is conserved
  * (each image-plane sample takes the source brightness at its traced position).
  */
@@ -66,7 +66,8 @@ export function deflect(d: Deflector, dx: number, dy: number, res: Float64Array 
     const b = d.thetaE * Math.sqrt(q)
     const f = Math.sqrt(1 - q * q)
     const psi = Math.sqrt(q * q * x * x + y * y)
-    const k = (b * q) / f
+    // κ = b / (2ψ) (Kormann et al. 1994; lenstronomy's NIE with s → 0)
+    const k = b / f
     ax = k * Math.atan((f * x) / psi)
     ay = k * Math.atanh(Math.min((f * y) / psi, 1 - 1e-12))
   }
