@@ -124,6 +124,14 @@ function outputValues(spec: ColumnSpec, values: OutputValues | undefined, status
  * const summary = await annotateCatalog({ source, createWriter, spawn, models, outputColumns })
  */
 export async function annotateCatalog(options: AnnotateOptions): Promise<RunSummary> {
+  try {
+    return await annotate(options)
+  } finally {
+    await options.source.close?.()
+  }
+}
+
+async function annotate(options: AnnotateOptions): Promise<RunSummary> {
   const startedAt = new Date()
   const source = options.source
   const batchSize = options.batchSize ?? 64
@@ -252,6 +260,10 @@ export async function annotateCatalog(options: AnnotateOptions): Promise<RunSumm
   if (failure !== undefined && !(cancelled && isSurveyError(failure) && failure.code === 'cancelled')) {
     await writer.abort().catch(() => {})
     throw failure
+  }
+  if (!cancelled && source.numRows !== undefined && rowsDone !== source.numRows) {
+    await writer.abort().catch(() => {})
+    throw new SurveyError('input', `catalog ${source.name} declares ${source.numRows} rows but ${rowsDone} were read`)
   }
   const finishedAt = new Date()
   if (cancelled && options.onCancel === 'discard') {

@@ -8,6 +8,8 @@ import { SurveyError } from '../errors.js'
 /** A random-access source plus a name for error messages. */
 export interface NamedBuffer extends AsyncBuffer {
   readonly name: string
+  /** Release the underlying file, when there is one. */
+  close?(): Promise<void>
 }
 
 /** Wrap a Blob or File as a random-access buffer; only the requested ranges are read. */

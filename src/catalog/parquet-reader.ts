@@ -27,6 +27,15 @@ const PARQUET_MAGIC = 0x31524150 // "PAR1", little-endian
  * for await (const chunk of source.chunks({ columns: ['ra', 'dec'] })) console.log(chunk.numRows)
  */
 export async function openParquetCatalog(file: NamedBuffer): Promise<CatalogSource> {
+  try {
+    return await openParquetFooter(file)
+  } catch (error) {
+    await file.close?.()
+    throw error
+  }
+}
+
+async function openParquetFooter(file: NamedBuffer): Promise<CatalogSource> {
   const name = file.name
   if (file.byteLength < 12) throw new SurveyError('input', `catalog ${name} is not a Parquet file (only ${file.byteLength} bytes)`)
   const [head, tail] = await Promise.all([file.slice(0, 4), file.slice(file.byteLength - 4, file.byteLength)])
@@ -72,6 +81,7 @@ export async function openParquetCatalog(file: NamedBuffer): Promise<CatalogSour
     numRows,
     native: { format: 'parquet', elements: metadata.schema },
     chunks: (options: ReadOptions = {}) => readRowGroups(file, metadata, source, options),
+    ...(file.close ? { close: () => file.close!() } : {}),
   }
   return source
 }

@@ -26,6 +26,8 @@ export interface CatalogSource {
   /** Opaque format-specific schema used by writers to reproduce input column types exactly. */
   readonly native?: NativeSchema
   chunks(options?: ReadOptions): AsyncIterable<CatalogChunk>
+  /** Release files or connections held open; the source cannot be read afterwards. */
+  close?(): Promise<void>
 }
 
 /** Format-specific schema information carried from a reader to a writer of the same format. */
