@@ -133,3 +133,8 @@ export function modelOutputColumns(manifest: ModelManifest, passes: number): Col
   )
   return cols
 }
+
+/** Every output column of a run with these models: each model's columns, then the non-finite pixel count. */
+export function outputColumnsFor(manifests: readonly ModelManifest[], passes: number): ColumnSpec[] {
+  return [...manifests.flatMap((m) => modelOutputColumns(m, passes)), NONFINITE_COLUMN]
+}

@@ -47,7 +47,7 @@ export function fileWriterFactory(path: string, format?: CatalogFormat, options:
   return async (schema: CatalogSchema, native: NativeSchema | undefined, metadata: Record<string, string>): Promise<CatalogWriter> => {
     const sink = await fileSink(path)
     return chosen === 'parquet'
-      ? createParquetWriter(sink, schema, { ...(native ? { native } : {}), ...options })
+      ? createParquetWriter(sink, schema, { ...(native ? { native } : {}), ...options, metadata })
       : createArrowWriter(sink, schema, { ...(native ? { native } : {}), metadata })
   }
 }

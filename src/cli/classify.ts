@@ -3,7 +3,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
-import { modelOutputColumns, PIXEL_MEAN_COLUMN } from '../../catalogs/columns.js'
+import { outputColumnsFor, PIXEL_MEAN_COLUMN } from '../../catalogs/columns.js'
 import { pipelineSpec } from '../../pipelines/registry.js'
 import { annotateCatalog, type RunSummary } from '../annotate.js'
 import type { CatalogFormat } from '../catalog/open.js'
@@ -137,7 +137,7 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
     for (const dir of dirs) models.push(await loadModelDir(dir))
   }
   const passes = intOption(values.passes, 'passes', spec.passes, 1)
-  const outputColumns = workerKind === 'trivial' ? [PIXEL_MEAN_COLUMN] : models.flatMap((m) => modelOutputColumns(m.manifest, passes))
+  const outputColumns = workerKind === 'trivial' ? [PIXEL_MEAN_COLUMN] : outputColumnsFor(models.map((m) => m.manifest), passes)
   const bands = listOption(values.bands)
   const cutouts: CutoutOptions = {
     ...(values['cutout-column'] ? { column: values['cutout-column'] } : {}),
