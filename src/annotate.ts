@@ -141,6 +141,14 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new SurveyError('option', `option batchSize must be a positive integer, got ${batchSize}`)
   if (!Number.isInteger(passes) || passes < 1) throw new SurveyError('option', `option passes must be a positive integer, got ${passes}`)
   const plan = planCutouts(source.schema, source.name, options.cutouts)
+  if (plan.bands.length > 0) {
+    for (const m of options.models) {
+      const missing = m.manifest.input.bands.filter((b) => !plan.bands.includes(b))
+      if (missing.length > 0) {
+        throw new SurveyError('input', `catalog ${source.name}: model ${m.manifest.name} needs bands ${m.manifest.input.bands.join(',')} but ${plan.where} has ${plan.bands.join(',')} (missing ${missing.join(',')}); name the stored bands with --bands if they are mislabelled`)
+      }
+    }
+  }
   const dropped = new Set(options.dropCutouts && plan.kind !== 'service' ? [plan.column] : [])
   const inputColumns = source.schema.columns.filter((c) => !dropped.has(c.name))
   const taken = new Set(inputColumns.map((c) => c.name))

@@ -130,15 +130,26 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
   const workerKind = values.worker ?? 'inference'
   if (workerKind !== 'inference' && workerKind !== 'trivial') throw new SurveyError('option', `option --worker must be trivial (or omitted), got "${workerKind}"`)
 
+  // every option is checked before any file is opened
   const spec = pipelineSpec(values.pipeline ?? 'default')
+  const passes = intOption(values.passes, 'passes', spec.passes, 1)
+  const workers = intOption(values.workers, 'workers', availableParallelism(), 1)
+  const batchSize = intOption(values['batch-size'], 'batch-size', spec.batchSize, 1)
+  const maxInFlight = intOption(values['in-flight'], 'in-flight', 2 * workers, 1)
+  const maxRetries = intOption(values.retries, 'retries', 2, 0)
+  const seed = intOption(values.seed, 'seed', 0, 0)
+  const sampleSeed = intOption(values['sample-seed'], 'sample-seed', 1, 0)
+  const rowGroupSize = values['row-group-size'] ? { rowGroupSize: intOption(values['row-group-size'], 'row-group-size', 10_000, 1) } : {}
+  const cutoutSize = values['cutout-size'] !== undefined ? intOption(values['cutout-size'], 'cutout-size', 64, 1) : undefined
+  const createWriter = fileWriterFactory(output, format, rowGroupSize)
+  const bands = listOption(values.bands)
+
   const models: ModelPayload[] = []
   if (workerKind === 'inference') {
     const dirs = values.model ?? spec.models.map(shippedModelDir)
     for (const dir of dirs) models.push(await loadModelDir(dir))
   }
-  const passes = intOption(values.passes, 'passes', spec.passes, 1)
   const outputColumns = workerKind === 'trivial' ? [PIXEL_MEAN_COLUMN] : outputColumnsFor(models.map((m) => m.manifest), passes)
-  const bands = listOption(values.bands)
   const cutouts: CutoutOptions = {
     ...(values['cutout-column'] ? { column: values['cutout-column'] } : {}),
     ...(values['cutout-shape'] ? { shape: values['cutout-shape'] } : {}),
@@ -148,16 +159,15 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
       ? {
           service: {
             template: values['cutout-url'],
-            size: intOption(values['cutout-size'], 'cutout-size', models[0]?.manifest.input.inputShape[0] ?? 64, 1),
+            size: cutoutSize ?? models[0]?.manifest.input.inputShape[0] ?? 64,
             bands: bands ?? models[0]?.manifest.input.bands ?? [],
           },
         }
       : {}),
   }
   const source = sampleSize !== undefined
-    ? simulatedSource({ n: sampleSize, seed: intOption(values['sample-seed'], 'sample-seed', 1, 0) })
+    ? simulatedSource({ n: sampleSize, seed: sampleSeed })
     : await openCatalogFile(positionals[0]!)
-  const workers = intOption(values.workers, 'workers', availableParallelism(), 1)
   const controller = new AbortController()
   let interrupted = 0
   const onSigint = (): void => {
@@ -172,18 +182,18 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
   try {
     summary = await annotateCatalog({
       source,
-      createWriter: fileWriterFactory(output, format, values['row-group-size'] ? { rowGroupSize: intOption(values['row-group-size'], 'row-group-size', 10_000, 1) } : {}),
+      createWriter,
       spawn: nodeWorkerSpawner(workerKind),
       wasmPath: nodeWasmPath(),
       models,
       outputColumns,
       backend,
       workers,
-      batchSize: intOption(values['batch-size'], 'batch-size', spec.batchSize, 1),
-      maxInFlight: intOption(values['in-flight'], 'in-flight', 2 * workers, 1),
-      maxRetries: intOption(values.retries, 'retries', 2, 0),
+      batchSize,
+      maxInFlight,
+      maxRetries,
       passes,
-      seed: intOption(values.seed, 'seed', 0, 0),
+      seed,
       cutouts,
       dropCutouts: values['drop-cutouts'] === true,
       signal: controller.signal,

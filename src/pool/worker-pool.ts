@@ -4,6 +4,7 @@
  */
 import { releaseProxy, transfer, wrap, type Endpoint, type Remote } from 'comlink'
 import { SurveyError, errorMessage } from '../errors.js'
+import { installErrorTransfer } from './error-transfer.js'
 import type { InferenceBatch, InferenceResult, WorkerApi, WorkerInfo, WorkerInit } from '../protocol.js'
 
 /** A started worker, whatever the runtime. */
@@ -63,6 +64,7 @@ export class WorkerPool {
    * returned promise with their original code (e.g. `backend`, `model`).
    */
   static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
+    installErrorTransfer()
     const size = Math.max(1, options.size ?? 1)
     const slots: Slot[] = []
     try {

@@ -4,6 +4,7 @@
 // `times` failures per batch are counted with marker files in `dir`, so the
 // count survives the worker being replaced.
 import { expose } from 'comlink'
+import { installErrorTransfer } from '../../src/pool/error-transfer.js'
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs'
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -40,4 +41,5 @@ const api: WorkerApi = {
 }
 
 if (!parentPort) throw new Error('faulty worker must run in a worker thread')
+installErrorTransfer()
 expose(api, nodeEndpoint(parentPort))

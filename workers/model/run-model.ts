@@ -39,12 +39,12 @@ export async function loadModel(payload: ModelPayload): Promise<LoadedModel> {
   const inShape = model.inputs[0]?.shape ?? []
   const expected = manifest.input.inputShape
   if (model.inputs.length !== 1 || inShape.length !== 4 || inShape[1] !== expected[0] || inShape[2] !== expected[1] || inShape[3] !== expected[2]) {
-    throw new SurveyError('model', `${where}: input shape is [${inShape.join(', ')}], manifest input.inputShape says [null, ${expected.join(', ')}]`)
+    throw new SurveyError('model', `${where}: input shape is [${inShape.map((d) => d ?? 'null').join(', ')}], manifest input.inputShape says [null, ${expected.join(', ')}]`)
   }
   const outShape = model.outputs[0]?.shape ?? []
   const units = outputUnits(manifest.output)
   if (model.outputs.length !== 1 || outShape[outShape.length - 1] !== units) {
-    throw new SurveyError('model', `${where}: output shape is [${outShape.join(', ')}], manifest output (${manifest.output.kind}) needs ${units} units`)
+    throw new SurveyError('model', `${where}: output shape is [${outShape.map((d) => d ?? 'null').join(', ')}], manifest output (${manifest.output.kind}) needs ${units} units`)
   }
   return { manifest, model, dropoutLayers: setMcDropout(model, false) }
 }
