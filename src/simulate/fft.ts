@@ -86,26 +86,79 @@ function fft1(p: Plan, re: Float64Array, im: Float64Array, off: number, sgn: num
     re[a + 3] = br - er
     im[a + 3] = bi - ei
   }
-  for (let size = 8; size <= n; size <<= 1) {
-    const half = size >> 1
-    const step = n / size
-    for (let start = off; start < off + n; start += size) {
-      for (let k = 0, t = 0; k < half; k++, t += step) {
-        const wr = cos[t] as number
-        const wi = sgn * (sin[t] as number)
-        const a = start + k
-        const b = a + half
-        const br = re[b] as number
-        const bi = im[b] as number
-        const xr = br * wr - bi * wi
-        const xi = br * wi + bi * wr
-        const ar = re[a] as number
-        const ai = im[a] as number
-        re[a] = ar + xr
-        im[a] = ai + xi
-        re[b] = ar - xr
-        im[b] = ai - xi
+  // remaining stages, two at a time (radix-2² butterflies: half the passes over memory)
+  let h = 4
+  for (; h * 4 <= n; h *= 4) {
+    const step1 = n / (2 * h)
+    const step2 = n / (4 * h)
+    for (let start = off; start < off + n; start += 4 * h) {
+      for (let k = 0; k < h; k++) {
+        const w1r = cos[k * step1] as number
+        const w1i = sgn * (sin[k * step1] as number)
+        const w2r = cos[k * step2] as number
+        const w2i = sgn * (sin[k * step2] as number)
+        const i0 = start + k
+        const i1 = i0 + h
+        const i2 = i1 + h
+        const i3 = i2 + h
+        const x0r = re[i0] as number
+        const x0i = im[i0] as number
+        const x1r = re[i1] as number
+        const x1i = im[i1] as number
+        const x2r = re[i2] as number
+        const x2i = im[i2] as number
+        const x3r = re[i3] as number
+        const x3i = im[i3] as number
+        // stage of span h: (x0, x1) and (x2, x3) with twiddle w1
+        const t1r = x1r * w1r - x1i * w1i
+        const t1i = x1r * w1i + x1i * w1r
+        const t3r = x3r * w1r - x3i * w1i
+        const t3i = x3r * w1i + x3i * w1r
+        const y0r = x0r + t1r
+        const y0i = x0i + t1i
+        const y1r = x0r - t1r
+        const y1i = x0i - t1i
+        const y2r = x2r + t3r
+        const y2i = x2i + t3i
+        const y3r = x2r - t3r
+        const y3i = x2i - t3i
+        // stage of span 2h: (y0, y2) with w2, (y1, y3) with w2 · (−i·sgn)
+        const u2r = y2r * w2r - y2i * w2i
+        const u2i = y2r * w2i + y2i * w2r
+        const v3r = y3r * w2r - y3i * w2i
+        const v3i = y3r * w2i + y3i * w2r
+        const u3r = sgn * v3i
+        const u3i = -sgn * v3r
+        re[i0] = y0r + u2r
+        im[i0] = y0i + u2i
+        re[i2] = y0r - u2r
+        im[i2] = y0i - u2i
+        re[i1] = y1r + u3r
+        im[i1] = y1i + u3i
+        re[i3] = y1r - u3r
+        im[i3] = y1i - u3i
       }
+    }
+  }
+  // a last single radix-2 stage when log2(n) is odd
+  if (h < n) {
+    const half = h
+    const step = n / (2 * h)
+    for (let k = 0; k < half; k++) {
+      const wr = cos[k * step] as number
+      const wi = sgn * (sin[k * step] as number)
+      const a = off + k
+      const b = a + half
+      const br = re[b] as number
+      const bi = im[b] as number
+      const xr = br * wr - bi * wi
+      const xi = br * wi + bi * wr
+      const ar = re[a] as number
+      const ai = im[a] as number
+      re[a] = ar + xr
+      im[a] = ai + xi
+      re[b] = ar - xr
+      im[b] = ai - xi
     }
   }
 }

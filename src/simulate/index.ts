@@ -47,8 +47,9 @@ function sceneContext(r: ResolvedSimulateOptions): SceneContext {
 /**
  * Simulates the survey as a stream of column-oriented chunks of `chunkSize` rows (default 1024;
  * the last may be shorter). Rows depend only on (options, row index), so output is identical for
- * any chunk size and runtime; memory use is independent of `n`. Option errors are thrown on the
- * first `next()` call (RangeError, "simulate: …").
+ * any chunk size and runtime; memory use is independent of `n`. The cutouts of one chunk are
+ * views into one shared ArrayBuffer (transfer `chunk.columns.cutout[0].buffer` to move them all).
+ * Option errors are thrown on the first `next()` call (RangeError, "simulate: …").
  */
 export function* simulateSurvey(o: SimulateOptions, chunkSize = 1024): Generator<CatalogChunk, void, undefined> {
   const r = validateSimulateOptions(o)
@@ -63,6 +64,9 @@ export function* simulateSurvey(o: SimulateOptions, chunkSize = 1024): Generator
     const id = new BigInt64Array(rows)
     const ra = new Float64Array(rows)
     const dec = new Float64Array(rows)
+    // one buffer per chunk; each row's cutout is a view into it
+    const per = r.size * r.size * bands.length
+    const cutoutBuffer = new Float32Array(rows * per)
     const cutout: Float32Array[] = []
     const s = {
       cls: [] as string[],
@@ -93,7 +97,7 @@ export function* simulateSurvey(o: SimulateOptions, chunkSize = 1024): Generator
       id[i] = BigInt(index + 1)
       ra[i] = patch.raMin + (patch.raMax - patch.raMin) * pos.uniform()
       dec[i] = (Math.asin(sinDec0 + (sinDec1 - sinDec0) * pos.uniform()) * 180) / Math.PI
-      const { truth: t, cutout: img } = simulateObject(ctx, index)
+      const { truth: t, cutout: img } = simulateObject(ctx, index, undefined, cutoutBuffer.subarray(i * per, (i + 1) * per))
       cutout.push(img)
       s.cls.push(t.cls)
       s.morph.push(t.morphology)

@@ -92,7 +92,8 @@ export function moffatOtf(n: number, fwhm: number, beta = MOFFAT_BETA): Float64A
   for (let i = 0; i < n * n; i++) re[i] = (re[i] as number) / sum
   fft2(re, im, n)
   for (let i = 0; i < n * n; i++) re[i] = (re[i] as number) / (n * n)
-  if (otfCache.size >= OTF_CACHE_MAX) otfCache.clear()
+  // evict the oldest entry (Map keeps insertion order)
+  if (otfCache.size >= OTF_CACHE_MAX) otfCache.delete(otfCache.keys().next().value as string)
   otfCache.set(key, re)
   return re
 }

@@ -129,7 +129,7 @@ export interface SpiralArms {
 
 const ARM_POWER_MEAN = 5 / 16 // angular mean of ((1 + cos φ)/2)^3
 
-const TABLE_N = 2048
+const TABLE_N = 256
 const profileTable = new Float64Array(TABLE_N + 1)
 const coreIdx = new Int32Array(8192)
 const coreSmoothIn = new Float64Array(8192)
@@ -166,7 +166,10 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   const y1 = Math.min(size - 1, Math.ceil(s.y + rmax))
   if (x0 > x1 || y0 > y1) return
   const invN = 1 / n
-  const dr = rmax / TABLE_N
+  // the table only needs to reach the farthest stamp corner
+  const far = Math.hypot(Math.max(s.x, size - s.x), Math.max(s.y, size - s.y)) + 1
+  const dr = Math.min(rmax, far) / TABLE_N
+  const rTab2 = (dr * TABLE_N) ** 2
   for (let i = 0; i <= TABLE_N; i++) profileTable[i] = ie * Math.exp(-b * ((i * dr) / re) ** invN + b)
   const tab = profileTable
   const invDr = 1 / dr
@@ -183,49 +186,33 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   const armAmp = arms?.amp ?? 0
   const invRin2 = arms ? 1 / Math.max(arms.rInner * arms.rInner, 1e-6) : 0
   const logRe = Math.log(re)
-  // arm fraction w(R) and arm light d·w·s(φ)/⟨s⟩ at disk-plane (u, v/q), elliptical radius² r2;
-  // returns the arm light and leaves d·w in armW (the smooth disk keeps d·(1 − w))
-  let armW = 0
-  const armSplit = (d: number, u: number, vq: number, r2: number): number => {
-    const w = armAmp * (1 - Math.exp(-r2 * invRin2))
-    const phi = Math.atan2(vq, u)
-    const lnr = 0.5 * Math.log(r2 + 1e-12) - logRe
-    const cs = 0.5 * (1 + Math.cos(armM * (phi - lnr * armTan) - armPhase))
-    armW = d * w
-    return (armW * cs * cs * cs) / ARM_POWER_MEAN
-  }
-  // a sub-sample is ≤ 0.53 px from its pixel centre, ≤ 0.53/q in elliptical radius
-  const rcm = rc + 0.55 / q
+  // Pass 1 writes the unit-flux smooth light (d·(1 − w)) and arm light (d·w·s(φ)/⟨s⟩) of each
+  // bbox pixel into scratch planes; pass 2 adds them to the bands. No helper calls in the loops:
+  // non-inlined calls with double arguments box them on the heap.
+  const sm = c.scratch
+  const ar = armScratch(gridN * gridN)
+  const rcm2 = (rc + 0.55 / q) ** 2 // a sub-sample is ≤ 0.53 px from its pixel centre, ≤ 0.53/q in elliptical radius
+  const rc2 = rc * rc
   let nCore = 0
   let coreSum = 0
   const K = 4
   const invK = 1 / K
-  const addPixel = (idx: number, vs: number, va: number): void => {
-    if (hasArms) {
-      const af = arms.armFlux
-      for (let k = 0; k < nb; k++) {
-        const p = planes[k] as Float64Array
-        p[idx] = (p[idx] as number) + vs * (flux[k] as number) + va * (af[k] as number)
-      }
-    } else {
-      for (let k = 0; k < nb; k++) {
-        const p = planes[k] as Float64Array
-        p[idx] = (p[idx] as number) + vs * (flux[k] as number)
-      }
-    }
-  }
   for (let iy = y0; iy <= y1; iy++) {
     const dy = iy + 0.5 - s.y
     const row = iy * gridN
     for (let ix = x0; ix <= x1; ix++) {
+      const idx = row + ix
       const dx = ix + 0.5 - s.x
       const u = dx * ux + dy * uy
       const v = -dx * uy + dy * ux
-      const vq2 = v * v * invQ2
-      const r2 = u * u + vq2
-      if (r2 > rmax2) continue
-      if (r2 < rcm * rcm) {
-        // core pixel: 4×4 sub-samples, the part inside rc renormalised afterwards
+      const r2 = u * u + v * v * invQ2
+      if (r2 > rmax2 || r2 >= rTab2) {
+        sm[idx] = 0
+        ar[idx] = 0
+        continue
+      }
+      if (r2 < rcm2) {
+        // core pixel: 4×4 sub-samples; the part inside rc is renormalised afterwards
         let inner = 0
         let smIn = 0
         let smOut = 0
@@ -238,51 +225,91 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
             const su = ddx * ux + ddy * uy
             const sv = -ddx * uy + ddy * ux
             const sr2 = su * su + sv * sv * invQ2
-            const d = ie * Math.exp(-b * ((Math.sqrt(sr2) * invRe) ** invN - 1))
+            let d = 0
+            if (sr2 < 1.5) d = ie * Math.exp(-b * ((Math.sqrt(sr2) * invRe) ** invN - 1))
+            else {
+              // the cusp is within ~1 px; beyond, the radial table is accurate
+              const rr = Math.sqrt(sr2) * invDr
+              const ti = rr | 0
+              if (ti < TABLE_N) {
+                const t0 = tab[ti] as number
+                d = t0 + ((tab[ti + 1] as number) - t0) * (rr - ti)
+              }
+            }
             let a = 0
-            armW = 0
-            if (hasArms) a = armSplit(d, su, sv / q, sr2)
-            if (sr2 < rc * rc) {
+            let dw = 0
+            if (hasArms) {
+              const w = armAmp * (1 - Math.exp(-sr2 * invRin2))
+              const phi = Math.atan2(sv / q, su)
+              const lnr = 0.5 * Math.log(sr2 + 1e-12) - logRe
+              const cs = 0.5 * (1 + Math.cos(armM * (phi - lnr * armTan) - armPhase))
+              dw = d * w
+              a = (dw * cs * cs * cs) / ARM_POWER_MEAN
+            }
+            if (sr2 < rc2) {
               inner += d
-              smIn += d - armW
+              smIn += d - dw
               armIn += a
             } else {
-              smOut += d - armW
+              smOut += d - dw
               armOut += a
             }
           }
         }
         const w = invK * invK
-        coreIdx[nCore] = row + ix
+        coreIdx[nCore] = idx
         coreSmoothIn[nCore] = smIn * w
         coreArmIn[nCore] = armIn * w
         coreSmoothOut[nCore] = smOut * w
         coreArmOut[nCore] = armOut * w
         coreSum += inner * w
         nCore++
+        sm[idx] = 0
+        ar[idx] = 0
         continue
       }
       const rr = Math.sqrt(r2) * invDr
       const ti = rr | 0
-      const f = rr - ti
       const t0 = tab[ti] as number
-      const d = t0 + ((tab[ti + 1] as number) - t0) * f
+      const d = t0 + ((tab[ti + 1] as number) - t0) * (rr - ti)
       if (hasArms) {
-        const a = armSplit(d, u, v / q, r2)
-        addPixel(row + ix, d - armW, a)
-      } else addPixel(row + ix, d, 0)
+        const w = armAmp * (1 - Math.exp(-r2 * invRin2))
+        const phi = Math.atan2(v / q, u)
+        const lnr = 0.5 * Math.log(r2 + 1e-12) - logRe
+        const cs = 0.5 * (1 + Math.cos(armM * (phi - lnr * armTan) - armPhase))
+        const dw = d * w
+        sm[idx] = d - dw
+        ar[idx] = (dw * cs * cs * cs) / ARM_POWER_MEAN
+      } else {
+        sm[idx] = d
+        ar[idx] = 0
+      }
     }
   }
   if (nCore > 0) {
     const scale = coreSum > 0 ? sersicEnclosed(rc, re, n) / coreSum : 1
     for (let i = 0; i < nCore; i++) {
-      addPixel(
-        coreIdx[i] as number,
-        (coreSmoothIn[i] as number) * scale + (coreSmoothOut[i] as number),
-        (coreArmIn[i] as number) * scale + (coreArmOut[i] as number),
-      )
+      const idx = coreIdx[i] as number
+      sm[idx] = (coreSmoothIn[i] as number) * scale + (coreSmoothOut[i] as number)
+      ar[idx] = (coreArmIn[i] as number) * scale + (coreArmOut[i] as number)
     }
   }
+  for (let k = 0; k < nb; k++) {
+    const p = planes[k] as Float64Array
+    const f = flux[k] as number
+    const af = hasArms ? (arms.armFlux[k] as number) : 0
+    for (let iy = y0; iy <= y1; iy++) {
+      const row = iy * gridN
+      if (hasArms) for (let i = row + x0; i <= row + x1; i++) p[i] = (p[i] as number) + (sm[i] as number) * f + (ar[i] as number) * af
+      else for (let i = row + x0; i <= row + x1; i++) p[i] = (p[i] as number) + (sm[i] as number) * f
+    }
+  }
+}
+
+let armBuf = new Float64Array(0)
+function armScratch(len: number): Float64Array {
+  if (armBuf.length < len) armBuf = new Float64Array(len)
+  return armBuf
 }
 
 /** Fraction of a disk's light carried by spiral arms of amplitude `amp` fading inside `rInner` (px). */
@@ -391,7 +418,7 @@ export function renderShell(
     for (let ix = x0; ix <= x1; ix++) {
       const dx = ix + 0.5 - x
       const dy = iy + 0.5 - y
-      const r = Math.hypot(dx, dy)
+      const r = Math.sqrt(dx * dx + dy * dy)
       let v = 0
       if (r > 0 && r < radius + 0.5) {
         const cosang = (dx * cd + dy * sd) / r

@@ -305,9 +305,9 @@ function tail(rng: Rng, x: number, y: number, dir: number, len: number, curl: nu
 
 /**
  * Simulates object `index` of the survey (deterministic in (seed, index)); `forced` fixes the
- * class (used by the contact sheet).
+ * class (used by the contact sheet); `out` (size × size × bands) receives the cutout if given.
  */
-export function simulateObject(ctx: SceneContext, index: number, forced?: ObjectClass): SimObject {
+export function simulateObject(ctx: SceneContext, index: number, forced?: ObjectClass, out?: Float32Array): SimObject {
   const { cfg, canvas, nb, n } = ctx
   const size = cfg.size
   const bands = cfg.bands
@@ -334,7 +334,8 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
   }
   let minSigma = Infinity
   for (const nz of noise) minSigma = Math.min(minSigma, nz.sigma)
-  canvas.eps = 0.003 * minSigma
+  // profiles are truncated where they fall below 1 % of the faintest band's pixel noise
+  canvas.eps = 0.01 * minSigma
   clearCanvas(canvas)
 
   // main galaxy
@@ -531,27 +532,11 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
   for (let b = 0; b < nb; b++) if (saturated[b]) bleed(canvas.planes[b] as Float64Array, n, size)
 
   // noise and output (HWC)
-  const out = new Float32Array(size * size * nb)
-  const sat = SATURATION_NMGY
+  if (!out) out = new Float32Array(size * size * nb)
+  else if (out.length !== size * size * nb) throw new RangeError(`simulate: output buffer holds ${out.length} values, need ${size * size * nb}`)
   for (let b = 0; b < nb; b++) {
-    const p = canvas.planes[b] as Float64Array
-    const mp = ctx.mainCanvas.planes[b] as Float64Array
     const { sigma, gain } = noise[b] as BandNoise
-    const s2 = sigma * sigma
-    const invG = 1 / gain
-    for (let iy = 0; iy < size; iy++) {
-      const row = iy * n
-      let o = iy * size * nb + b
-      for (let ix = 0; ix < size; ix++, o += nb) {
-        const v = p[row + ix] as number
-        if (v >= sat) {
-          out[o] = sat
-          continue
-        }
-        const val = v + Math.sqrt(s2 + (v > 0 ? v * invG : 0)) * rng.fastNormal()
-        out[o] = subtract ? val - (mp[row + ix] as number) : val
-      }
-    }
+    addNoise(out, canvas.planes[b] as Float64Array, subtract ? (ctx.mainCanvas.planes[b] as Float64Array) : undefined, n, size, nb, b, sigma, gain, rng)
   }
 
   // masked pixels: bad column segments or a masked blob (e.g. a satellite-trail residual)
@@ -590,6 +575,42 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
     truth.magErr[b] = Fo > 0 ? (1.0857 * sF) / Fo : NaN
   }
   return { truth, cutout: out }
+}
+
+/**
+ * Writes band `b` of the noisy cutout (HWC) from a noise-free plane: Gaussian sky + read noise of
+ * σ plus Poisson noise of the source (variance flux/gain); saturated pixels are flat at the
+ * saturation level; `subtractPlane` (the central galaxy's model) is removed after the noise.
+ * A separate small function so that it stays optimised (no boxed doubles in the hot loop).
+ */
+function addNoise(
+  out: Float32Array,
+  p: Float64Array,
+  subtractPlane: Float64Array | undefined,
+  n: number,
+  size: number,
+  nb: number,
+  b: number,
+  sigma: number,
+  gain: number,
+  rng: Rng,
+): void {
+  const sat = SATURATION_NMGY
+  const s2 = sigma * sigma
+  const invG = 1 / gain
+  for (let iy = 0; iy < size; iy++) {
+    const row = iy * n
+    let o = iy * size * nb + b
+    for (let ix = 0; ix < size; ix++, o += nb) {
+      const v = p[row + ix] as number
+      if (v >= sat) {
+        out[o] = sat
+        continue
+      }
+      const val = v + Math.sqrt(s2 + (v > 0 ? v * invG : 0)) * rng.fastNormal()
+      out[o] = subtractPlane ? val - (subtractPlane[row + ix] as number) : val
+    }
+  }
 }
 
 /** Charge bleeding: saturated charge spills up and down the column (CCD blooming). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { angularDiameterDistance, distanceModulus, luminosityDistance } from '../../src/simulate/cosmology.js'
 import { deflect, renderLensedSource, sourceBrightness, type Deflector, type LensSource } from '../../src/simulate/lens.js'
+import { fft2 } from '../../src/simulate/fft.js'
 import { convolvePlanes, createConvScratch } from '../../src/simulate/observe.js'
 import { createCanvas, renderSersic, sersicEnclosed } from '../../src/simulate/profiles.js'
 import { magToNanomaggies, nanomaggiesToMag } from '../../src/simulate/sed.js'
@@ -153,5 +154,31 @@ describe('strong lensing', () => {
       const kappa = (d.thetaE * Math.sqrt(d.q)) / (2 * Math.sqrt(d.q * d.q * xp * xp + yp * yp))
       expect(div / 2).toBeCloseTo(kappa, 5)
     }
+  })
+})
+
+describe('FFT', () => {
+  it.each([4, 8, 32, 64, 128])('matches a direct DFT and inverts exactly at n = %i', (n) => {
+    const re = Float64Array.from({ length: n * n }, (_, i) => Math.sin(i * 1.3) + ((0.1 * i) % 7))
+    const im = Float64Array.from({ length: n * n }, (_, i) => Math.cos(i * 0.7))
+    const r0 = re.slice()
+    const i0 = im.slice()
+    fft2(re, im, n)
+    for (const [ky, kx] of [[0, 0], [1, 2], [n - 1, 3 % n], [n / 2, n / 2]] as const) {
+      let sr = 0
+      let si = 0
+      for (let y = 0; y < n; y++)
+        for (let x = 0; x < n; x++) {
+          const ph = (-2 * Math.PI * (kx * x + ky * y)) / n
+          const a = r0[y * n + x]!
+          const b = i0[y * n + x]!
+          sr += a * Math.cos(ph) - b * Math.sin(ph)
+          si += a * Math.sin(ph) + b * Math.cos(ph)
+        }
+      expect(re[ky * n + kx]).toBeCloseTo(sr, 6)
+      expect(im[ky * n + kx]).toBeCloseTo(si, 6)
+    }
+    fft2(re, im, n, true)
+    for (let i = 0; i < n * n; i++) expect(re[i]).toBeCloseTo(r0[i]!, 10)
   })
 })

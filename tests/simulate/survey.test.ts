@@ -168,8 +168,10 @@ describe('determinism', () => {
       const vb = b.flatMap((c) => Array.from(c.columns[name] as ArrayLike<unknown>))
       if (name === 'cutout') {
         for (let i = 0; i < va.length; i++) {
-          const x = new Uint8Array((va[i] as Float32Array).buffer)
-          const y = new Uint8Array((vb[i] as Float32Array).buffer)
+          const fa = va[i] as Float32Array
+          const fb = vb[i] as Float32Array
+          const x = new Uint8Array(fa.buffer, fa.byteOffset, fa.byteLength)
+          const y = new Uint8Array(fb.buffer, fb.byteOffset, fb.byteLength)
           if (x.length !== y.length || x.some((v, j) => v !== y[j])) return false
         }
       } else if (!va.every((v, i) => Object.is(v, vb[i]))) return false
