@@ -121,6 +121,10 @@ export function renderLensedSource(c: Canvas, d: Deflector, s: LensSource, flux:
   const lk = sis ? 0 : (d.thetaE * Math.sqrt(lq)) / lf
   const lq2 = lq * lq
   const tE = d.thetaE
+  const lx = d.x
+  const ly = d.y
+  const sbx = s.bx
+  const sby = s.by
   const g1 = d.gamma1
   const g2 = d.gamma2
   const nk = knots.length
@@ -132,8 +136,8 @@ export function renderLensedSource(c: Canvas, d: Deflector, s: LensSource, flux:
   for (let iy = y0; iy <= y1; iy++) {
     for (let ix = x0; ix <= x1; ix++) {
       const idx = iy * gridN + ix
-      const pdx = ix + 0.5 - d.x
-      const pdy = iy + 0.5 - d.y
+      const pdx = ix + 0.5 - lx
+      const pdy = iy + 0.5 - ly
       const pr = Math.sqrt(pdx * pdx + pdy * pdy)
       if (pr > rOut + 1 || pr < rIn - 1) {
         scratch[idx] = 0
@@ -160,8 +164,8 @@ export function renderLensedSource(c: Canvas, d: Deflector, s: LensSource, flux:
             ay = lk * Math.atanh(Math.min((lf * y) / psi, 1 - 1e-12))
           }
         }
-        const bx = tdx - (ax * lux - ay * luy + g1 * tdx + g2 * tdy) - s.bx
-        const by = tdy - (ax * luy + ay * lux + g2 * tdx - g1 * tdy) - s.by
+        const bx = tdx - (ax * lux - ay * luy + g1 * tdx + g2 * tdy) - sbx
+        const by = tdy - (ax * luy + ay * lux + g2 * tdx - g1 * tdy) - sby
         if (ss < 0) {
           const reach = ext + 0.75 * Math.max(1, (1.5 * tE) / Math.max(pr, 0.1)) + 0.5
           if (bx * bx + by * by > reach * reach) break

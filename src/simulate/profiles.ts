@@ -149,6 +149,9 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   const q = Math.min(Math.max(s.q, 0.05), 1)
   const re = Math.max(s.re, 0.3)
   const n = s.n
+  // hoisted: shapes arrive with several hidden classes, property loads in the loops would deopt
+  const cxs = s.x
+  const cys = s.y
   const b = sersicB(n)
   const ie = sersicIe(re, n, q)
   let fmax = 0
@@ -198,11 +201,11 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   const K = 4
   const invK = 1 / K
   for (let iy = y0; iy <= y1; iy++) {
-    const dy = iy + 0.5 - s.y
+    const dy = iy + 0.5 - cys
     const row = iy * gridN
     for (let ix = x0; ix <= x1; ix++) {
       const idx = row + ix
-      const dx = ix + 0.5 - s.x
+      const dx = ix + 0.5 - cxs
       const u = dx * ux + dy * uy
       const v = -dx * uy + dy * ux
       const r2 = u * u + v * v * invQ2
