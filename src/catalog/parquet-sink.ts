@@ -112,7 +112,8 @@ export function createParquetWriter(sink: ByteSink, schema: CatalogSchema, optio
         return values
       })
       const joined = concatValues(parts)
-      return { name: spec.name, data: toParquetValues(spec, joined, leafElement.get(spec.name)!) as never }
+      // min/max statistics of list columns (cutouts, PDFs) are useless for filtering and cost as much as encoding them
+      return { name: spec.name, data: toParquetValues(spec, joined, leafElement.get(spec.name)!) as never, ...(typeof spec.type === 'string' ? {} : { statistics: false }) }
     })
     pending = []
     const rows = pendingRows

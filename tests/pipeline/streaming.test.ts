@@ -32,7 +32,7 @@ afterAll(() => db.closeSync())
 
 /** Run the streaming driver in a child Node with a hard heap limit; it dies if memory grows with the catalog. */
 function streamInChild(input: string, output: string, heapMb: number): { rows: number; peakHeap: number; peakRss: number } {
-  const driver = fileURLToPath(new URL('../helpers/stream-catalog.ts', import.meta.url))
+  const driver = fileURLToPath(new URL('../../bench/stream-catalog.ts', import.meta.url))
   const child = spawnSync(process.execPath, ['--import', 'tsx', `--max-old-space-size=${heapMb}`, driver, input, output], { encoding: 'utf8' })
   if (child.status !== 0) throw new Error(`driver failed (status ${child.status}): ${child.stderr.slice(-2000)}`)
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as { rows: number; peakHeap: number; peakRss: number }

@@ -1,0 +1,125 @@
+/**
+ * Benchmarks of the pipeline itself, measured side by side in one run:
+ * - the model's own throughput (the inference API called directly, one
+ *   thread, pre-packed batches) vs the full pipeline with one worker running
+ *   the same model → the pipeline's overhead;
+ * - the full pipeline with the trivial worker (no model) → how far the
+ *   plumbing is from being the bottleneck;
+ * - peak RSS streaming 10k vs 1M rows → memory flat in catalog size.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { outputColumnsFor, PIXEL_MEAN_COLUMN } from '../catalogs/columns.js'
+import { annotateCatalog } from '../src/annotate.js'
+import { createParquetWriter } from '../src/catalog/parquet-sink.js'
+import { memorySink } from '../src/catalog/sink.js'
+import { fileWriterFactory, loadModelDir, openCatalogFile } from '../src/node.js'
+import { nodeWasmPath, nodeWorkerSpawner } from '../src/node/spawn-node.js'
+import { shippedModelDir } from '../src/node/paths.js'
+import { packCutouts, planCutouts } from '../src/pipeline/cutout-input.js'
+import { simulatedSource } from '../src/pipeline/simulated-source.js'
+import { rebatch, type RowBatch } from '../src/operators/rebatch.js'
+import { createInferenceApi } from '../workers/inference-api.js'
+
+/** Results of {@link benchPipeline}. */
+export interface PipelineBenchResult {
+  readonly rows: number
+  readonly modelAloneImgPerSec: number
+  readonly pipelineModelImgPerSec: number
+  readonly pipelineTrivialRowsPerSec: number
+  readonly peakRss10kMb: number
+  readonly peakRss1mMb: number
+}
+
+const TMP = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'out', 'bench')
+
+async function writeSample(path: string, n: number): Promise<void> {
+  const source = simulatedSource({ n, seed: 11 })
+  const sink = memorySink()
+  const writer = createParquetWriter(sink, source.schema, { rowGroupSize: 256 })
+  for await (const chunk of source.chunks()) await writer.write(chunk)
+  await writer.close()
+  const { writeFile } = await import('node:fs/promises')
+  await writeFile(path, sink.bytes())
+}
+
+function streamInChild(input: string, output: string): number {
+  const driver = fileURLToPath(new URL(`./stream-catalog.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url))
+  const args = import.meta.url.endsWith('.ts') ? ['--import', 'tsx', driver, input, output] : [driver, input, output]
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8' })
+  if (child.status !== 0) throw new Error(`stream driver failed: ${child.stderr.slice(-1000)}`)
+  return (JSON.parse(child.stdout.trim().split('\n').pop()!) as { peakRss: number }).peakRss / 2 ** 20
+}
+
+async function tinyCatalog(path: string, rows: number): Promise<void> {
+  // written by our own writer in row groups of 10k: 2×2×1 cutouts [i, 1, 2, 3]
+  const schema = { columns: [{ name: 'id', type: 'int64' as const }, { name: 'cutout', type: { list: 'float32' as const } }], metadata: {} }
+  const { fileSink } = await import('../src/node/fs-io.js')
+  const writer = createParquetWriter(await fileSink(path), schema, { rowGroupSize: 10_000 })
+  for (let start = 0; start < rows; start += 10_000) {
+    const n = Math.min(10_000, rows - start)
+    const ids = BigInt64Array.from({ length: n }, (_, i) => BigInt(start + i))
+    const cutouts = Array.from({ length: n }, (_, i) => Float32Array.of(start + i, 1, 2, 3))
+    await writer.write({ rowStart: start, numRows: n, columns: { id: ids, cutout: cutouts } })
+  }
+  await writer.close()
+}
+
+/** Run the pipeline benchmarks on `rows` simulated 64×64×3 cutouts (default 512). */
+export async function benchPipeline(rows = 512): Promise<PipelineBenchResult> {
+  await mkdir(TMP, { recursive: true })
+  const input = join(TMP, 'sample.parquet')
+  await writeSample(input, rows)
+  const model = await loadModelDir(shippedModelDir('seed-cnn-untrained'))
+  const batchSize = 32
+
+  // the model alone: the worker's own code, in this thread, on pre-packed batches
+  const api = createInferenceApi()
+  await api.init({ backend: 'wasm', wasmPath: nodeWasmPath(), models: [model], passes: 1, seed: 0 })
+  const source = await openCatalogFile(input)
+  const plan = planCutouts(source.schema, source.name)
+  const batches: RowBatch[] = []
+  for await (const b of rebatch(source.chunks({ columns: ['cutout'] }), batchSize)) batches.push(b)
+  await source.close?.()
+  const payloads = () => batches.map((b) => {
+    const packed = packCutouts(plan, b)
+    return { batchIndex: b.batchIndex, rowStart: b.rowStart, numRows: b.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus }
+  })
+  for (const p of payloads().slice(0, 2)) await api.infer(p)
+  const ready = payloads()
+  let t0 = performance.now()
+  for (const p of ready) await api.infer(p)
+  const modelAlone = rows / ((performance.now() - t0) / 1000)
+
+  // the full pipeline with one worker running the same model (after a warm-up run)
+  const run = async (worker: 'inference' | 'trivial', out: string): Promise<number> => {
+    const summary = await annotateCatalog({
+      source: await openCatalogFile(input),
+      createWriter: fileWriterFactory(out),
+      spawn: nodeWorkerSpawner(worker),
+      wasmPath: nodeWasmPath(),
+      models: worker === 'inference' ? [model] : [],
+      outputColumns: worker === 'inference' ? outputColumnsFor([model.manifest], 1) : [PIXEL_MEAN_COLUMN],
+      backend: 'wasm',
+      workers: 1,
+      batchSize,
+      maxInFlight: 2,
+    })
+    return summary.rowsDone / summary.elapsedSeconds
+  }
+  t0 = performance.now()
+  const pipelineModel = await run('inference', join(TMP, 'model-out.parquet'))
+  const pipelineTrivial = await run('trivial', join(TMP, 'trivial-out.parquet'))
+
+  // peak RSS, 10k vs 1M rows, each in a fresh process
+  const small = join(TMP, 'rows-10k.parquet')
+  const big = join(TMP, 'rows-1m.parquet')
+  await tinyCatalog(small, 10_000)
+  await tinyCatalog(big, 1_000_000)
+  const rss10k = streamInChild(small, join(TMP, 'rows-10k-out.parquet'))
+  const rss1m = streamInChild(big, join(TMP, 'rows-1m-out.parquet'))
+  await rm(big, { force: true })
+  return { rows, modelAloneImgPerSec: modelAlone, pipelineModelImgPerSec: pipelineModel, pipelineTrivialRowsPerSec: pipelineTrivial, peakRss10kMb: rss10k, peakRss1mMb: rss1m }
+}

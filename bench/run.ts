@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: every benchmark, measured side by side in one run, printed
+ * as figures and ratios. Not a test: machines are shared and noisy, so the
+ * ratios (measured together) matter more than absolute numbers.
+ */
+import { benchPipeline } from './pipeline.js'
+import { benchSimulate } from './simulate.js'
+
+const line = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`)
+
+console.log('survey-classifier benchmarks (one run, side by side)\n')
+const sim = await benchSimulate(2000)
+line('simulator: 64×64×3 cutouts/s (wall)', sim.cutoutsPerSecond.toFixed(0))
+line('simulator: cutouts per CPU-second (target ≥ 2000 on one core)', sim.cutoutsPerCpuSecond.toFixed(0))
+
+const p = await benchPipeline(512)
+console.log('')
+line('seed CNN alone, wasm, 1 thread: img/s', p.modelAloneImgPerSec.toFixed(1))
+line('full pipeline, seed CNN, wasm, 1 worker: img/s', p.pipelineModelImgPerSec.toFixed(1))
+line('pipeline overhead vs the model alone (target ≤ 5%)', `${((1 - p.pipelineModelImgPerSec / p.modelAloneImgPerSec) * 100).toFixed(1)}%`)
+line('full pipeline, trivial worker, 1 worker: rows/s', p.pipelineTrivialRowsPerSec.toFixed(0))
+line('trivial / model throughput (how far plumbing is from limiting)', `${(p.pipelineTrivialRowsPerSec / p.pipelineModelImgPerSec).toFixed(1)}×`)
+line('peak RSS streaming 10k rows (MB)', p.peakRss10kMb.toFixed(0))
+line('peak RSS streaming 1M rows (MB; target ≤ 1024, flat)', p.peakRss1mMb.toFixed(0))
+line('peak RSS ratio 1M / 10k', (p.peakRss1mMb / p.peakRss10kMb).toFixed(2))
