@@ -95,6 +95,7 @@ describe('the CLI under Deno', () => {
     const nodeOut = join(tmp, 'node-cli.parquet')
     const deno = await exec(DENO, ['run', '-A', 'src/cli/main.ts', ...args(denoOut)], { cwd: ROOT, env, timeout: 120_000 })
     const node = await exec(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args(nodeOut)], { cwd: ROOT, env, timeout: 120_000 })
+    expect((JSON.parse(node.stdout) as { backend: unknown }).backend).toEqual({ backend: 'wasm' })
     const denoSummary = JSON.parse(deno.stdout) as { rowsOk: number; backend: unknown; workers: number }
     expect(denoSummary.rowsOk).toBe(40)
     expect(denoSummary.backend).toEqual({ backend: 'wasm' })
