@@ -85,7 +85,7 @@ export async function benchPipeline(rows = 512): Promise<PipelineBenchResult> {
   await source.close?.()
   const payloads = () => batches.map((b) => {
     const packed = packCutouts(plan, b)
-    return { batchIndex: b.batchIndex, rowStart: b.rowStart, numRows: b.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus }
+    return { batchIndex: b.batchIndex, rowStart: b.rowStart, numRows: b.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus, preDetail: packed.preDetail }
   })
   for (const p of payloads().slice(0, 2)) await api.infer(p)
   const ready = payloads()

@@ -229,7 +229,7 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
       const result = await pool.run(() => {
         const packed = packCutouts(plan, batch, fetched)
         return {
-          batch: { batchIndex: batch.batchIndex, rowStart: batch.rowStart, numRows: batch.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus },
+          batch: { batchIndex: batch.batchIndex, rowStart: batch.rowStart, numRows: batch.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus, preDetail: packed.preDetail },
           transfer: packed.transfer,
         }
       })

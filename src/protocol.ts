@@ -64,6 +64,8 @@ export interface InferenceBatch {
   readonly cutouts: CutoutPayload
   /** Per-row status set before dispatch (e.g. a cutout the service could not deliver); null = fine so far. */
   readonly preStatus: readonly (string | null)[]
+  /** Per-row detail for a `preStatus` that is set. */
+  readonly preDetail: readonly (string | null)[]
 }
 
 /** Output values of one column for a batch (null where the row failed). */

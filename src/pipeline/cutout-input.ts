@@ -106,6 +106,7 @@ export function planColumns(plan: CutoutPlan): string[] {
 export interface FetchedCutouts {
   readonly bytes: (Uint8Array | null)[]
   readonly status: (string | null)[]
+  readonly detail: (string | null)[]
 }
 
 /** Fetch a batch's cutouts from the plan's service (no-op for column plans). */
@@ -122,7 +123,8 @@ export async function fetchBatchCutouts(plan: CutoutPlan, batch: RowBatch, signa
   const results = await fetchCutouts(rows, { ...plan.service, ...(signal ? { signal } : {}) })
   return {
     bytes: results.map((r) => (r.ok ? r.bytes : null)),
-    status: results.map((r) => (r.ok ? null : `${r.status}: ${r.message}`)),
+    status: results.map((r) => (r.ok ? null : r.status)),
+    detail: results.map((r, i) => (r.ok ? null : `row ${batch.rowStart + i}: ${r.message}`)),
   }
 }
 
@@ -141,17 +143,17 @@ const TYPED: Record<string, new (n: number) => Float32Array | Float64Array | Int
  * Pack a batch's cutouts into transferable buffers. Numeric lists keep their
  * element type when it is float32/float64/int16/uint8 (else float32).
  */
-export function packCutouts(plan: CutoutPlan, batch: RowBatch, fetched?: FetchedCutouts): { payload: CutoutPayload; transfer: Transferable[]; preStatus: (string | null)[] } {
+export function packCutouts(plan: CutoutPlan, batch: RowBatch, fetched?: FetchedCutouts): { payload: CutoutPayload; transfer: Transferable[]; preStatus: (string | null)[]; preDetail: (string | null)[] } {
   const n = batch.numRows
-  const preStatus: (string | null)[] = new Array(n).fill(null)
+  const preStatus: (string | null)[] = fetched ? [...fetched.status] : new Array(n).fill(null)
+  const preDetail: (string | null)[] = fetched ? [...fetched.detail] : new Array(n).fill(null)
   if (plan.kind === 'encoded' || plan.kind === 'service') {
     const rows: (Uint8Array | null)[] = plan.kind === 'service' ? fetched!.bytes : Array.from({ length: n }, (_, i) => toBytes((batch.columns[plan.column] as ArrayLike<unknown>)[i]))
-    if (plan.kind === 'service') fetched!.status.forEach((s, i) => (preStatus[i] = s))
     const offsets = new Int32Array(n + 1)
     for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + (rows[i]?.length ?? 0)
     const data = new Uint8Array(offsets[n]!)
     rows.forEach((r, i) => r && data.set(r, offsets[i]!))
-    return { payload: { kind: 'encoded', data, offsets, bands: plan.bands }, transfer: [data.buffer, offsets.buffer], preStatus }
+    return { payload: { kind: 'encoded', data, offsets, bands: plan.bands }, transfer: [data.buffer, offsets.buffer], preStatus, preDetail }
   }
   const values = batch.columns[plan.column] as ColumnValues
   const offsets = new Int32Array(n + 1)
@@ -181,5 +183,6 @@ export function packCutouts(plan: CutoutPlan, batch: RowBatch, fetched?: Fetched
     payload: { kind: 'pixels', data, offsets, shapes, layout: plan.layout, bands: plan.bands },
     transfer: [data.buffer, offsets.buffer, shapes.buffer],
     preStatus,
+    preDetail,
   }
 }

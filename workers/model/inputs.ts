@@ -30,7 +30,7 @@ function bandNames(bands: readonly string[], count: number): readonly string[] {
 export async function decodeBatch(batch: InferenceBatch): Promise<DecodedBatch> {
   const n = batch.numRows
   const status = batch.preStatus.map((s) => s ?? 'ok')
-  const detail: (string | null)[] = batch.preStatus.map(() => null)
+  const detail: (string | null)[] = batch.preDetail.map((d, i) => (batch.preStatus[i] ? d : null))
   const rows: (RowPixels | null)[] = new Array(n).fill(null)
   const payload: CutoutPayload = batch.cutouts
   for (let i = 0; i < n; i++) {
