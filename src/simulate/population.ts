@@ -6,7 +6,7 @@
 import type { Rng } from './random.js'
 
 /** Smail et al. (1994) n(z) ∝ z^α exp[−(z/z0)^β] for the main galaxies. */
-export const NZ_MAIN = Object.freeze({ alpha: 2, beta: 1.5, z0: 0.17, zMin: 0.02, zMax: 1 })
+export const NZ_MAIN = Object.freeze({ alpha: 2, beta: 1.5, z0: 0.17, zMin: 0.05, zMax: 1 })
 /** n(z) of lensed background sources (truncated above the deflector). */
 export const NZ_SOURCE = Object.freeze({ alpha: 2, beta: 1.5, z0: 0.7, zMin: 0.02, zMax: 3 })
 /** n(z) of unrelated neighbours. */
@@ -111,7 +111,7 @@ export function drawEllipticalAxisRatio(rng: Rng): number {
 /** Einstein radius (arcsec) like the ground-based sample of the Metcalf et al. (2019) challenge. */
 export function drawEinsteinRadius(rng: Rng): number {
   for (;;) {
-    const t = 1.2 * Math.exp(0.4 * rng.normal())
+    const t = 1.6 * Math.exp(0.35 * rng.normal())
     if (t >= 0.5 && t <= 3) return t
   }
 }

@@ -404,7 +404,7 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
       knots.push({ dx: reS * rng.range(-1.2, 1.2), dy: reS * rng.range(-1.2, 1.2), sigma: rng.range(0.06, 0.15) / cfg.pixelScale, frac: rng.range(0.05, 0.15) })
     }
     const src: LensSource = { bx: beta * Math.cos(bphi), by: beta * Math.sin(bphi), re: reS, n: rng.range(0.6, 1.5), q: rng.range(0.4, 1), pa: rng.range(0, Math.PI), knots }
-    const srcMag = rng.range(21, 23.5)
+    const srcMag = rng.range(20.5, 23)
     const srcT = pickTemplate(rng, ['SB2', 'SB3', 'Im', 'Scd'], [0.35, 0.3, 0.2, 0.15])
     const srcFlux = new Float64Array(nb)
     for (let b = 0; b < nb; b++) srcFlux[b] = magToNanomaggies(srcMag + kCorrection(srcT, bands[b] as string, zs) - kCorrection(srcT, 'r', zs))
