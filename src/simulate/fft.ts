@@ -184,7 +184,13 @@ function transpose(a: Float64Array, n: number): void {
 export function fft2t(re: Float64Array, im: Float64Array, n: number, inverse = false, transposeBack = false, normalise = true): void {
   const p = plan(n)
   const sgn = inverse ? -1 : 1
-  for (let r = 0; r < n; r++) fft1(p, re, im, r * n, sgn)
+  for (let r = 0; r < n; r++) {
+    // the transform of an all-zero row is zero: skip empty rows (common in sparse scenes)
+    const o = r * n
+    let k = 0
+    while (k < n && re[o + k] === 0 && im[o + k] === 0) k++
+    if (k < n) fft1(p, re, im, o, sgn)
+  }
   transpose(re, n)
   transpose(im, n)
   for (let r = 0; r < n; r++) fft1(p, re, im, r * n, sgn)

@@ -171,9 +171,12 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   const invN = 1 / n
   // the table only needs to reach the farthest stamp corner
   const far = Math.hypot(Math.max(s.x, size - s.x), Math.max(s.y, size - s.y)) + 1
-  const dr = Math.min(rmax, far) / TABLE_N
-  const rTab2 = (dr * TABLE_N) ** 2
-  for (let i = 0; i <= TABLE_N; i++) profileTable[i] = ie * Math.exp(-b * ((i * dr) / re) ** invN + b)
+  // ~4 entries per pixel, at most TABLE_N
+  const range = Math.min(rmax, far)
+  const nTab = Math.min(TABLE_N, Math.max(32, Math.ceil(4 * range)))
+  const dr = range / nTab
+  const rTab2 = range * range
+  for (let i = 0; i <= nTab; i++) profileTable[i] = ie * Math.exp(-b * ((i * dr) / re) ** invN + b)
   const tab = profileTable
   const invDr = 1 / dr
   const rmax2 = rmax * rmax
@@ -234,7 +237,7 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
               // the cusp is within ~1 px; beyond, the radial table is accurate
               const rr = Math.sqrt(sr2) * invDr
               const ti = rr | 0
-              if (ti < TABLE_N) {
+              if (ti < nTab) {
                 const t0 = tab[ti] as number
                 d = t0 + ((tab[ti + 1] as number) - t0) * (rr - ti)
               }

@@ -598,6 +598,7 @@ function addNoise(
   const sat = SATURATION_NMGY
   const s2 = sigma * sigma
   const invG = 1 / gain
+  const halfInvSigma = 0.5 / sigma
   for (let iy = 0; iy < size; iy++) {
     const row = iy * n
     let o = iy * size * nb + b
@@ -607,7 +608,10 @@ function addNoise(
         out[o] = sat
         continue
       }
-      const val = v + Math.sqrt(s2 + (v > 0 ? v * invG : 0)) * rng.fastNormal()
+      // σ = sqrt(σ²_sky + v/g); first-order expansion where the source term is < 2 % (error < 5e-5)
+      const src = v > 0 ? v * invG : 0
+      const sd = src < 0.02 * s2 ? sigma + src * halfInvSigma : Math.sqrt(s2 + src)
+      const val = v + sd * rng.fastNormal()
       out[o] = subtractPlane ? val - (subtractPlane[row + ix] as number) : val
     }
   }
