@@ -1,0 +1,103 @@
+/**
+ * Training throughput of the seed CNN (64×64×3, batch 32, Adam, binary cross-entropy, dropout on)
+ * through the project's own training loop (workers/train/train.ts), on tfjs 'wasm' with this
+ * project's conv-gradient kernels versus the pure-JS 'cpu' backend, plus wasm with tfjs' own
+ * (slow) Conv2DBackpropInput to show what replacing it gains. Run: `npx tsx bench/train.ts`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { pathToFileURL } from 'node:url';
+import { buildSeedCnn } from '../workers/model/architectures.js';
+import { trainModel } from '../workers/train/train.js';
+import { conv2DBackpropInputWasm, registerWasmTrainingKernels } from '../workers/train/wasm-conv2d-backprop-filter.js';
+
+/** Options of {@link benchTrain}. */
+export interface BenchTrainOptions {
+  /** Timed wasm steps after one warm-up step (default 4). */
+  wasmSteps?: number;
+  /** Timed cpu steps, no warm-up (default 1; one step of 32 takes a minute or more on 2 cores). */
+  cpuSteps?: number;
+  /** Also time wasm with tfjs' built-in Conv2DBackpropInput (default true). */
+  builtinInput?: boolean;
+  /** Batch size (default 32). */
+  batchSize?: number;
+  /** Progress lines (default console.log). */
+  log?: (line: string) => void;
+}
+
+/** Training throughput in images per second. */
+export interface BenchTrainResult {
+  wasmImgPerSec: number;
+  cpuImgPerSec: number;
+  /** wasm with tfjs' own Conv2DBackpropInput kernel (NaN when not measured). */
+  wasmBuiltinInputImgPerSec: number;
+  batchSize: number;
+}
+
+async function stepsPerSec(backend: 'wasm' | 'cpu', steps: number, batchSize: number, warmup: boolean): Promise<number> {
+  await tf.setBackend(backend);
+  const model = buildSeedCnn({ inputShape: [64, 64, 3], seed: 1 });
+  const n = batchSize * (steps + (warmup ? 1 : 0));
+  let state = 12345;
+  const x = Float32Array.from({ length: n * 64 * 64 * 3 }, () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32));
+  const y = Float32Array.from({ length: n }, (_, i) => i % 2);
+  const times: number[] = [];
+  let t = performance.now();
+  await trainModel({
+    model,
+    data: { x, y, n, inputShape: [64, 64, 3] },
+    task: 'binary',
+    epochs: 1,
+    batchSize,
+    validationSplit: 0,
+    backend,
+    seed: 1,
+    onProgress: (ev) => {
+      if (ev.type === 'batch') {
+        const now = performance.now();
+        times.push(now - t);
+        t = now;
+      }
+    },
+  });
+  model.dispose();
+  // first wasm step: warm-up (XNNPACK operator creation, weight upload)
+  const timed = warmup ? times.slice(1) : times;
+  return (batchSize * timed.length * 1000) / timed.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Measures seed-CNN training throughput (img/s) on wasm (project kernels) and cpu.
+ * Leaves the project's kernels registered and the 'wasm' backend active.
+ */
+export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTrainResult> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const batchSize = opts.batchSize ?? 32;
+  // tfjs' own wasm Conv2DBackpropInput, captured before the project's kernels replace it
+  const builtin = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  registerWasmTrainingKernels();
+  const wasmImgPerSec = await stepsPerSec('wasm', opts.wasmSteps ?? 4, batchSize, true);
+  log(`wasm (project conv-gradient kernels): ${wasmImgPerSec.toFixed(1)} img/s`);
+  let wasmBuiltinInputImgPerSec = Number.NaN;
+  if ((opts.builtinInput ?? true) && builtin && builtin.kernelFunc !== (conv2DBackpropInputWasm as unknown as tf.KernelFunc)) {
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel(builtin);
+    try {
+      wasmBuiltinInputImgPerSec = await stepsPerSec('wasm', Math.min(2, opts.wasmSteps ?? 4), batchSize, true);
+    } finally {
+      tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+      tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2DBackpropInputWasm as unknown as tf.KernelFunc });
+    }
+    log(`wasm (tfjs built-in Conv2DBackpropInput): ${wasmBuiltinInputImgPerSec.toFixed(1)} img/s`);
+  }
+  const cpuImgPerSec = await stepsPerSec('cpu', opts.cpuSteps ?? 1, batchSize, false);
+  log(`cpu (pure JS): ${cpuImgPerSec.toFixed(2)} img/s`);
+  await tf.setBackend('wasm');
+  return { wasmImgPerSec, cpuImgPerSec, wasmBuiltinInputImgPerSec, batchSize };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const r = await benchTrain();
+  console.log(JSON.stringify(r));
+  console.log(`wasm / cpu: ${(r.wasmImgPerSec / r.cpuImgPerSec).toFixed(1)}×`);
+}
