@@ -6,8 +6,8 @@
  * provides one, and must run before that import (workers/model/backend.ts
  * does this inside each worker).
  */
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, readdirSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isMainThread } from 'node:worker_threads'
 import { errorMessage } from '../errors.js'
@@ -48,11 +48,46 @@ export function ensureXdgRuntimeDir(): string | undefined {
 }
 
 /**
+ * On Linux, the folders where the Vulkan loader looks for driver (ICD)
+ * manifests, as its documentation lists them; [] elsewhere (Dawn uses Metal
+ * or D3D12 there), or when `VK_ICD_FILENAMES` / `VK_DRIVER_FILES` name the
+ * drivers explicitly.
+ */
+export function vulkanIcdFolders(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+  if (process.platform !== 'linux' || env['VK_ICD_FILENAMES'] || env['VK_DRIVER_FILES'] || env['VK_ADD_DRIVER_FILES']) return []
+  const split = (value: string | undefined, fallback: string) => (value || fallback).split(':').filter((d) => d !== '')
+  return [
+    ...split(env['XDG_CONFIG_DIRS'], '/etc/xdg'),
+    '/usr/local/etc',
+    '/etc',
+    env['XDG_DATA_HOME'] || join(homedir(), '.local', 'share'),
+    ...split(env['XDG_DATA_DIRS'], '/usr/local/share:/usr/share'),
+  ].map((d) => join(d, 'vulkan', 'icd.d'))
+}
+
+/**
+ * Whether a Vulkan driver could be found: false only on Linux with no ICD
+ * manifest in any of {@link vulkanIcdFolders} (Dawn would find no adapter
+ * and print loader warnings); true when unsure.
+ */
+export function vulkanDriverInstalled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const folders = vulkanIcdFolders(env)
+  if (folders.length === 0) return true
+  return folders.some((dir) => {
+    try {
+      return readdirSync(dir).some((f) => f.endsWith('.json'))
+    } catch {
+      return false
+    }
+  })
+}
+
+/**
  * Give Node a `navigator.gpu` from the optional `webgpu` package (Dawn), once
  * per thread; a runtime that already has one (Deno, Node with a native
  * implementation) is left alone. Never throws: when the package is missing
- * or its native module fails to load, resolves with `available: false` and
- * the reason. Whether an adapter exists is a separate question
+ * or its native module fails to load, or (Linux) no Vulkan driver is
+ * installed at all, resolves with `available: false` and the reason. Whether an adapter exists is a separate question
  * (`navigator.gpu.requestAdapter()`; with no Vulkan driver it resolves null).
  *
  * @example
@@ -69,6 +104,10 @@ export function installNodeWebGpu(dawnOptions: readonly string[] = []): Promise<
 async function install(dawnOptions: readonly string[]): Promise<NodeWebGpuSetup> {
   const g = globalThis as { navigator?: { gpu?: unknown } }
   if (g.navigator?.gpu !== undefined) return { available: true, source: 'native' }
+  if (!vulkanDriverInstalled()) {
+    // checked first: Dawn would only print the loader's warnings and find no adapter
+    return { available: false, reason: `no Vulkan driver is installed (no ICD manifest in ${vulkanIcdFolders().join(', ')}); WebGPU in Node (Dawn) needs one, e.g. mesa-vulkan-drivers or the GPU vendor's` }
+  }
   ensureXdgRuntimeDir()
   let dawn: DawnModule
   try {

@@ -195,6 +195,21 @@ describe('backend choice', () => {
     expect(res.stderr).toMatch(/wrote 40 rows to .* on wasm with 1 worker/)
   })
 
+  it('with no Vulkan driver installed, explicit webgpu names the missing driver and auto uses wasm without loading Dawn', async () => {
+    // the Vulkan loader's search path, pointed at empty folders (system folders /etc/vulkan hold no driver here)
+    const empty = join(tmp, 'no-vulkan')
+    await mkdir(empty, { recursive: true })
+    const env = { XDG_DATA_DIRS: empty, XDG_CONFIG_DIRS: empty, XDG_DATA_HOME: empty }
+    const gpu = await cli(['-o', join(tmp, 'no-driver.parquet'), '--backend', 'webgpu'], env)
+    expect(gpu.code).toBe(5)
+    expect(gpu.stderr).toMatch(/backend webgpu unavailable: no Vulkan driver is installed \(no ICD manifest in .*\/vulkan\/icd\.d.*\); WebGPU in Node \(Dawn\) needs one/)
+    const auto = await cli(['-o', join(tmp, 'no-driver-auto.parquet'), '--backend', 'auto'], env)
+    expect(auto.code, auto.stderr).toBe(0)
+    expect(auto.stderr).toMatch(/ on wasm with 1 worker/)
+    // Dawn was never loaded, so none of its loader warnings
+    expect(auto.stderr).not.toContain('vkCreateInstance')
+  })
+
   it('auto does not pick a software adapter (Node/Dawn and Deno/wgpu alike); explicit webgpu does and prints it', async () => {
     const auto = await cli(['-o', join(tmp, 'auto-sw.parquet'), '--backend', 'auto'], { VK_ICD_FILENAMES: dawn!.path })
     expect(auto.code, auto.stderr).toBe(0)
