@@ -112,6 +112,8 @@ export class SurveyClassifierElement extends HTMLElement {
     pick.type = 'button'
     drop.append('Drop a Parquet or Arrow catalog here, or ', pick, file)
     const urlForm = h('form', 'url')
+    // relative URLs (same site) are fine: resolved against the page
+    urlForm.noValidate = true
     const url = h('input')
     url.type = 'url'
     url.placeholder = 'https://…/catalog.parquet'

@@ -15,6 +15,8 @@ import { SurveyClassifierElement } from './element.js'
 export { SurveyClassifierElement, type CompleteEventDetail, type ErrorEventDetail, type ProgressEventDetail } from './element.js'
 export { classifyInBrowser, convertOutput, defaultAssetsBase, type BrowserProgress, type BrowserRun, type ClassifyInBrowserOptions, type ClassifyInput } from './classify.js'
 export { ResultStore } from './results.js'
+export { VirtualTable, ROW_HEIGHT } from './table.js'
+export { THUMB_SIZE } from './thumbnails.js'
 export type { DisplayColumn, OutputFormat, StartedMessage } from './protocol.js'
 
 if (!customElements.get('survey-classifier')) customElements.define('survey-classifier', SurveyClassifierElement)

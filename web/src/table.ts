@@ -13,6 +13,8 @@ import { thumbnailRgba } from './thumbnails.js'
 /** Row height in CSS pixels. */
 export const ROW_HEIGHT = 28
 const MAX_SCROLL_PX = 8_000_000
+/** Row elements at most, whatever the viewport's height. */
+const MAX_DOM_ROWS = 200
 
 /** Format a value for a cell. */
 export function formatCell(column: DisplayColumn, value: number | string | null): string {
@@ -44,7 +46,8 @@ export class VirtualTable {
   private renderedRows = -1
   private readonly template: string
 
-  constructor(private readonly store: ResultStore, private readonly doc: Document = document) {
+  /** `height`: the viewport's height in CSS pixels (default 360). */
+  constructor(private readonly store: ResultStore, height = 360, private readonly doc: Document = document) {
     const el = (tag: string, cls: string): HTMLDivElement => {
       const e = doc.createElement(tag) as HTMLDivElement
       e.className = cls
@@ -64,11 +67,16 @@ export class VirtualTable {
       if (column) cell.title = `${column.name}${column.unit ? ` [${column.unit}]` : ''}: ${column.description}`
       head.append(cell)
     }
-    head.style.gridTemplateColumns = template
+    Object.assign(head.style, { display: 'grid', gridTemplateColumns: template })
     this.viewport = el('div', 'viewport')
     this.viewport.tabIndex = 0
     this.spacer = el('div', 'spacer')
     this.body = el('div', 'body')
+    // layout that virtualisation depends on is set here (CSSOM, allowed under a strict CSP), so the
+    // table works even where the element's stylesheet does not reach
+    Object.assign(this.viewport.style, { position: 'relative', height: `${height}px`, overflowY: 'auto', overflowX: 'hidden' })
+    Object.assign(this.body.style, { position: 'absolute', top: '0', left: '0', right: '0' })
+    this.spacer.style.width = '1px'
     this.viewport.append(this.spacer, this.body)
     this.element.append(head, this.viewport)
     this.viewport.addEventListener('scroll', () => this.schedule())
@@ -102,7 +110,7 @@ export class VirtualTable {
     const element = this.doc.createElement('div')
     element.className = 'row'
     element.setAttribute('role', 'row')
-    element.style.gridTemplateColumns = this.template
+    Object.assign(element.style, { display: 'grid', height: `${ROW_HEIGHT}px`, gridTemplateColumns: this.template })
     const index = this.doc.createElement('span')
     index.className = 'cell index'
     element.append(index)
@@ -132,7 +140,7 @@ export class VirtualTable {
     const scaled = total > MAX_SCROLL_PX
     this.spacer.style.height = `${Math.min(total, MAX_SCROLL_PX)}px`
     const view = this.viewport.clientHeight || 400
-    const visible = Math.min(rows, Math.ceil(view / ROW_HEIGHT) + 1)
+    const visible = Math.min(rows, Math.ceil(view / ROW_HEIGHT) + 1, MAX_DOM_ROWS)
     const top = this.viewport.scrollTop
     const first = scaled
       ? Math.min(rows - visible, Math.floor((top / Math.max(1, MAX_SCROLL_PX - view)) * (rows - visible + 1)))
