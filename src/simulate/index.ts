@@ -11,7 +11,7 @@
 import type { CatalogChunk, CatalogSchema } from '../catalog/types.js'
 import { validateSimulateOptions, type ResolvedSimulateOptions, type SimulateOptions } from './options.js'
 import { Rng } from './random.js'
-import { createSceneContext, simulateObject, type SceneContext } from './scene.js'
+import { createSceneContext, simulateObject, simulateObjectPair, type SceneContext, type SimObject } from './scene.js'
 import { bandColumnNames, buildSchema } from './schema.js'
 
 export { validateSimulateOptions, SIMULATE_DEFAULTS } from './options.js'
@@ -58,6 +58,10 @@ export function* simulateSurvey(o: SimulateOptions, chunkSize = 1024): Generator
   const { bands, patch } = r
   const sinDec0 = Math.sin((patch.decMin * Math.PI) / 180)
   const sinDec1 = Math.sin((patch.decMax * Math.PI) / 180)
+  const per = r.size * r.size * bands.length
+  // objects are simulated in fixed pairs (2k, 2k+1) sharing FFTs; the second of a pair that
+  // falls into the next chunk is carried over, so rows do not depend on the chunk size
+  let carry: { index: number; obj: SimObject } | undefined
   for (let start = 0; start < r.n; start += chunkSize) {
     const rows = Math.min(chunkSize, r.n - start)
     const f32 = (): Float32Array => new Float32Array(rows)
@@ -65,7 +69,6 @@ export function* simulateSurvey(o: SimulateOptions, chunkSize = 1024): Generator
     const ra = new Float64Array(rows)
     const dec = new Float64Array(rows)
     // one buffer per chunk; each row's cutout is a view into it
-    const per = r.size * r.size * bands.length
     const cutoutBuffer = new Float32Array(rows * per)
     const cutout: Float32Array[] = []
     const s = {
@@ -97,7 +100,19 @@ export function* simulateSurvey(o: SimulateOptions, chunkSize = 1024): Generator
       id[i] = BigInt(index + 1)
       ra[i] = patch.raMin + (patch.raMax - patch.raMin) * pos.uniform()
       dec[i] = (Math.asin(sinDec0 + (sinDec1 - sinDec0) * pos.uniform()) * 180) / Math.PI
-      const { truth: t, cutout: img } = simulateObject(ctx, index, undefined, cutoutBuffer.subarray(i * per, (i + 1) * per))
+      const view = cutoutBuffer.subarray(i * per, (i + 1) * per)
+      let obj: SimObject
+      if (index % 2 === 1 && carry?.index === index) {
+        obj = { truth: carry.obj.truth, cutout: view }
+        if (carry.obj.cutout.buffer !== view.buffer) view.set(carry.obj.cutout)
+        carry = undefined
+      } else if (index % 2 === 0 && index + 1 < r.n) {
+        const inChunk = i + 1 < rows
+        const [a, b] = simulateObjectPair(ctx, index, view, inChunk ? cutoutBuffer.subarray((i + 1) * per, (i + 2) * per) : undefined)
+        obj = a
+        carry = { index: index + 1, obj: b }
+      } else obj = simulateObject(ctx, index, undefined, view)
+      const { truth: t, cutout: img } = obj
       cutout.push(img)
       s.cls.push(t.cls)
       s.morph.push(t.morphology)

@@ -106,8 +106,9 @@ interface Galaxy {
 export interface SceneContext {
   readonly cfg: SceneConfig
   readonly n: number
-  readonly canvas: Canvas
-  readonly mainCanvas: Canvas
+  /** Two render slots, so that two objects can share FFTs (see {@link simulateObjectPair}). */
+  readonly canvases: readonly [Canvas, Canvas]
+  readonly mainCanvases: readonly [Canvas, Canvas]
   readonly conv: ConvScratch
   readonly nb: number
 }
@@ -118,8 +119,8 @@ export function createSceneContext(cfg: SceneConfig): SceneContext {
   return {
     cfg,
     n,
-    canvas: createCanvas(cfg.size, n, cfg.bands.length),
-    mainCanvas: createCanvas(cfg.size, n, cfg.bands.length),
+    canvases: [createCanvas(cfg.size, n, cfg.bands.length), createCanvas(cfg.size, n, cfg.bands.length)],
+    mainCanvases: [createCanvas(cfg.size, n, cfg.bands.length), createCanvas(cfg.size, n, cfg.bands.length)],
     conv: createConvScratch(n),
     nb: cfg.bands.length,
   }
@@ -308,7 +309,44 @@ function tail(rng: Rng, x: number, y: number, dir: number, len: number, curl: nu
  * class (used by the contact sheet); `out` (size × size × bands) receives the cutout if given.
  */
 export function simulateObject(ctx: SceneContext, index: number, forced?: ObjectClass, out?: Float32Array): SimObject {
-  const { cfg, canvas, nb, n } = ctx
+  const p = beginObject(ctx, 0, index, forced)
+  convolvePlanes(p.canvas.planes, ctx.n, p.fwhmPx, ctx.conv)
+  if (p.subtract) convolvePlanes(p.mainCanvas.planes, ctx.n, p.fwhmPx, ctx.conv)
+  return finishObject(ctx, p, out)
+}
+
+/**
+ * Simulates objects `index` and `index + 1` together: their band planes share complex FFTs
+ * (three bands each → three transforms instead of four per direction). Each result depends
+ * only on (seed, its index) and on the pairing, which callers must keep fixed (pairs start at
+ * even indices) for bit-identical output.
+ */
+export function simulateObjectPair(ctx: SceneContext, index: number, outA?: Float32Array, outB?: Float32Array): [SimObject, SimObject] {
+  const a = beginObject(ctx, 0, index)
+  const b = beginObject(ctx, 1, index + 1)
+  convolvePlanes([...a.canvas.planes, ...b.canvas.planes], ctx.n, [...a.fwhmPx, ...b.fwhmPx], ctx.conv)
+  if (a.subtract) convolvePlanes([...a.mainCanvas.planes, ...b.mainCanvas.planes], ctx.n, [...a.fwhmPx, ...b.fwhmPx], ctx.conv)
+  return [finishObject(ctx, a, outA), finishObject(ctx, b, outB)]
+}
+
+/** State of an object between rendering and convolution. */
+interface Pending {
+  readonly truth: ObjectTruth
+  readonly rng: Rng
+  readonly fwhmPx: number[]
+  readonly noise: BandNoise[]
+  readonly mainFlux: Float64Array
+  readonly dom: Component
+  readonly canvas: Canvas
+  readonly mainCanvas: Canvas
+  readonly subtract: boolean
+}
+
+/** Draws object `index` and renders its noise-free, unconvolved scene into render slot `slot`. */
+function beginObject(ctx: SceneContext, slot: 0 | 1, index: number, forced?: ObjectClass): Pending {
+  const { cfg, nb } = ctx
+  const canvas = ctx.canvases[slot]
+  const mainCanvas = ctx.mainCanvases[slot]
   const size = cfg.size
   const bands = cfg.bands
   const rng = new Rng(cfg.seed, index, forced ? OBJECT_CLASSES.indexOf(forced) + 1 : 0)
@@ -370,7 +408,7 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
   const subtract = cfg.lensLight === 'subtract'
   if (subtract) {
     // keep the central galaxy's light aside: it adds photon noise but not signal
-    for (let b = 0; b < nb; b++) (ctx.mainCanvas.planes[b] as Float64Array).set(canvas.planes[b] as Float64Array)
+    for (let b = 0; b < nb; b++) (mainCanvas.planes[b] as Float64Array).set(canvas.planes[b] as Float64Array)
   }
 
   const pxPerKpc = 1 / (kpcPerArcsec(z) * cfg.pixelScale)
@@ -510,8 +548,16 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
     renderSersic(canvas, { x, y, re: reArc / cfg.pixelScale, n: e ? 4 : 1, q: e ? drawEllipticalAxisRatio(rng) : drawDiskAxisRatio(rng, 0.2), pa: rng.range(0, Math.PI) }, f)
   }
 
-  convolvePlanes(canvas.planes, n, fwhmPx, ctx.conv)
-  if (subtract) convolvePlanes(ctx.mainCanvas.planes, n, fwhmPx, ctx.conv)
+  return { truth, rng, fwhmPx, noise, mainFlux, dom, canvas, mainCanvas, subtract }
+}
+
+/** Adds stars, saturation, noise and masks to a convolved scene, writes the cutout, measures magnitudes. */
+function finishObject(ctx: SceneContext, p: Pending, out?: Float32Array): SimObject {
+  const { cfg, nb, n } = ctx
+  const { truth, rng, fwhmPx, noise, mainFlux, dom, canvas, mainCanvas, subtract } = p
+  const size = cfg.size
+  const bands = cfg.bands
+  const areaArcmin2 = ((size * cfg.pixelScale) / 60) ** 2
 
   // stars: dN/dm ∝ 10^{0.15 m} over 12.5 < r < 24, ~3 per arcmin² (high-latitude field)
   const nStar = rng.poisson(3 * areaArcmin2)
@@ -536,7 +582,7 @@ export function simulateObject(ctx: SceneContext, index: number, forced?: Object
   else if (out.length !== size * size * nb) throw new RangeError(`simulate: output buffer holds ${out.length} values, need ${size * size * nb}`)
   for (let b = 0; b < nb; b++) {
     const { sigma, gain } = noise[b] as BandNoise
-    addNoise(out, canvas.planes[b] as Float64Array, subtract ? (ctx.mainCanvas.planes[b] as Float64Array) : undefined, n, size, nb, b, sigma, gain, rng)
+    addNoise(out, canvas.planes[b] as Float64Array, subtract ? (mainCanvas.planes[b] as Float64Array) : undefined, n, size, nb, b, sigma, gain, rng)
   }
 
   // masked pixels: bad column segments or a masked blob (e.g. a satellite-trail residual)
