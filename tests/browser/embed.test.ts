@@ -25,6 +25,8 @@ interface Outcome {
 
 let browser: Browser
 let server: RunningServer
+let assets: RunningServer
+let portal: RunningServer
 let db: DuckDBConnection
 const consoleErrors: string[] = []
 
@@ -56,6 +58,21 @@ beforeAll(async () => {
 <body><h1>A survey portal</h1><survey-classifier models="trivial" backend="wasm" workers="2" batch-size="7"></survey-classifier></body></html>
 `)
   server = await startServer({ root: DIST, port: 0, mounts: { '/data/': DATA, '/assets/sc/': DIST } })
+  // another origin (another port) serving the assets with CORS, and a portal that names it in its CSP
+  // and serves only the worker scripts itself (browsers start workers from the page's origin only)
+  assets = await startServer({ root: DIST, port: 0, cors: true })
+  const assetsOrigin = new URL(assets.url).origin
+  await mkdir(join(DATA, 'xorigin'), { recursive: true })
+  await writeFile(join(DATA, 'xorigin', 'index.html'), `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>a portal on another origin</title>
+<link rel="icon" href="/sc-workers/favicon.svg" type="image/svg+xml">
+<script type="module" src="${assetsOrigin}/survey-classifier.js"></script></head>
+<body><survey-classifier models="seed-cnn-untrained" backend="wasm" workers="1" batch-size="8"></survey-classifier></body></html>
+`)
+  portal = await startServer({
+    root: join(DATA, 'xorigin'), port: 0, mounts: { '/sc-workers/': DIST, '/data/': DATA },
+    csp: STRICT_CSP.replace("'wasm-unsafe-eval'", `'wasm-unsafe-eval' ${assetsOrigin}`) + `; connect-src 'self' ${assetsOrigin}`,
+  })
   // playwright gives every launch a fresh temporary user-data-dir
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -68,11 +85,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await server?.close()
+  await assets?.close()
+  await portal?.close()
   db?.closeSync()
 })
 
 /** Open a page, record console errors (page and workers) and the element's events. */
-async function openPage(path: string): Promise<Page> {
+async function openPage(path: string, base = server.url): Promise<Page> {
   const page = await browser.newPage()
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(`${path}: ${m.text()}`)
@@ -81,7 +100,7 @@ async function openPage(path: string): Promise<Page> {
   page.on('worker', (w) => w.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(`${path} worker ${w.url()}: ${m.text()}`)
   }))
-  await page.goto(new URL(path, server.url).href)
+  await page.goto(new URL(path, base).href)
   await page.waitForFunction(() => customElements.get('survey-classifier') !== undefined)
   await page.evaluate(() => {
     const w = window as unknown as { events: { type: string; detail: unknown }[] }
@@ -342,6 +361,46 @@ describe('portal embed in Chromium under a strict CSP', () => {
     expect(result.lastCells).toEqual(['1000000', '9999990', 'ok', '0.9990'])
     await page.close()
   })
+
+  it('reads Arrow IPC streams and PNG-encoded cutouts (thumbnails decoded in the worker)', async () => {
+    const page = await openPage('/')
+    await setAttributes(page, { models: 'trivial', workers: '2', backend: 'wasm', 'batch-size': '16' })
+    for (const name of ['arrow-stream.arrows', 'png.parquet']) {
+      const expected = JSON.parse(await readFile(join(FIXTURES, name.replace(/\.[^.]+$/, '.expected.json')), 'utf8')) as { tolerance: number; rows: { status: string; pixel_mean: number | null }[] }
+      const outcome = await outcomeOf(page, () => dropFile(page, join(FIXTURES, name), name))
+      expect(outcome.type, JSON.stringify(outcome.detail)).toBe('complete')
+      expect(outcome.detail.rows).toBe(expected.rows.length)
+      const store = await page.evaluate(() => {
+        const el = document.querySelector('survey-classifier') as unknown as { results: { thumbRows: number; toObjects(): Record<string, unknown>[] } }
+        const canvas = document.querySelector('survey-classifier')!.shadowRoot!.querySelector('canvas.thumb') as HTMLCanvasElement
+        const lit = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data.filter((v, i) => i % 4 !== 3 && v > 0).length
+        return { thumbRows: el.results.thumbRows, objects: el.results.toObjects(), lit }
+      })
+      expect(store.thumbRows, name).toBe(expected.rows.length)
+      expect(store.lit, name).toBeGreaterThan(0)
+      store.objects.forEach((row, i) => {
+        expect(row['status'], `${name} row ${i}`).toBe(expected.rows[i]!.status)
+        const want = expected.rows[i]!.pixel_mean
+        if (want === null) expect(row['pixel_mean']).toBeNull()
+        else expect(Math.abs((row['pixel_mean'] as number) - want), `${name} row ${i}`).toBeLessThanOrEqual(expected.tolerance)
+      })
+    }
+    await page.close()
+  }, 60_000)
+
+  it('loads its script, models and wasm from another origin; worker scripts come from the portal (worker-base)', async () => {
+    const page = await openPage('/', portal.url)
+    const refused = await outcomeOf(page, () => page.setInputFiles('survey-classifier input[type=file]', join(DATA, 'small.parquet')))
+    expect(refused.type).toBe('error')
+    expect(refused.detail.message).toMatch(/is not on this page's origin.*set worker-base/)
+    expect(await messageText(page)).toContain('worker-base')
+    await setAttributes(page, { 'worker-base': '/sc-workers/' })
+    const outcome = await outcomeOf(page, () => page.setInputFiles('survey-classifier input[type=file]', join(DATA, 'small.parquet')))
+    expect(outcome.type, JSON.stringify(outcome.detail)).toBe('complete')
+    expect(outcome.detail.rows).toBe(8)
+    expect(outcome.detail.backend).toBe('wasm')
+    await page.close()
+  }, 60_000)
 
   it('logged no console errors (pages and workers, CSP violations included)', () => {
     expect(consoleErrors).toEqual([])

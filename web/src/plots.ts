@@ -125,7 +125,8 @@ export function resultPlots(doc: Document, store: ResultStore): SVGSVGElement[] 
   const z = by('redshift')
   if (z) plots.push(histogramPlot(doc, store, z))
   const mag = by('magnitude')
-  const unc = by('uncertainty')
+  // predictive entropy is informative with one pass too (a std over one pass is 0)
+  const unc = store.columns.find((c) => c.role === 'uncertainty' && c.name.endsWith('_entropy')) ?? by('uncertainty')
   if (mag && unc) plots.push(scatterPlot(doc, store, mag, unc))
   const value = !p ? store.columns.find((c) => c.role === 'value' && c.kind === 'number') : undefined
   if (value) plots.push(histogramPlot(doc, store, value))

@@ -7,10 +7,10 @@ export const ELEMENT_CSS = `
 :host { display: block; font: 14px/1.4 system-ui, sans-serif; color: #1b1f24; --accent: #3558c8; --bad: #b42318; }
 [hidden] { display: none !important; }
 .sc { display: grid; gap: 10px; }
-.inputs { display: flex; flex-wrap: wrap; gap: 8px; align-items: stretch; }
+.inputs { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
 .drop { flex: 1 1 260px; border: 2px dashed #9aa4b2; border-radius: 8px; padding: 10px 12px; background: #f6f8fa; }
 .drop.over { border-color: var(--accent); background: #eef2ff; }
-.url { display: flex; gap: 6px; flex: 1 1 320px; }
+.url { display: flex; gap: 6px; flex: 1 1 320px; align-items: center; }
 .url input { flex: 1; min-width: 0; padding: 4px 6px; }
 button { font: inherit; padding: 4px 10px; border-radius: 6px; border: 1px solid #9aa4b2; background: #fff; cursor: pointer; }
 button:disabled { opacity: .5; cursor: default; }

@@ -57,8 +57,8 @@ export class VirtualTable {
     this.element.setAttribute('role', 'table')
     const head = el('div', 'row head')
     head.setAttribute('role', 'row')
-    const template = (this.template = ['4.5em', ...(store.thumbSize > 0 ? ['34px'] : []), ...store.columns.map((c) => (c.kind === 'string' ? 'minmax(6em, 1.4fr)' : 'minmax(5em, 1fr)'))].join(' '))
-    const headers = ['#', ...(store.thumbSize > 0 ? ['cutout'] : []), ...store.columns.map((c) => c.name)]
+    const template = (this.template = ['4.5em', ...(store.thumbSize > 0 ? ['44px'] : []), ...store.columns.map((c) => (c.kind === 'string' ? 'minmax(6em, 1.4fr)' : 'minmax(5em, 1fr)'))].join(' '))
+    const headers = ['#', ...(store.thumbSize > 0 ? ['img'] : []), ...store.columns.map((c) => c.name)]
     for (const [i, text] of headers.entries()) {
       const cell = el('span', 'cell')
       cell.setAttribute('role', 'columnheader')

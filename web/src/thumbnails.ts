@@ -61,6 +61,14 @@ export function renderThumbnail(pixels: ArrayLike<number>, layout: ThumbLayout, 
       }
     }
   }
+  // a per-band floor (5th percentile, when positive) takes away a sky level the catalog did not subtract
+  for (let b = 0; b < bands; b++) {
+    const band = new Float32Array(s * s)
+    for (let i = 0; i < s * s; i++) band[i] = box[i * bands + b]!
+    const sorted = band.filter((v) => Number.isFinite(v)).sort()
+    const floor = sorted.length > 0 ? Math.max(0, sorted[Math.floor(sorted.length * 0.05)]!) : 0
+    if (floor > 0) for (let i = 0; i < s * s; i++) box[i * bands + b] = box[i * bands + b]! - floor
+  }
   // asinh stretch on a robust maximum: faint structure stays visible, bright cores do not saturate everything
   const finite = box.filter((v) => Number.isFinite(v)).sort()
   const top = finite.length > 0 ? Math.max(finite[Math.min(finite.length - 1, Math.floor(finite.length * 0.995))]!, 0) : 0
