@@ -347,19 +347,25 @@ export function renderGaussian(c: Canvas, x: number, y: number, sigma: number, f
   const y1 = Math.min(size - 1, Math.ceil(y + r))
   const norm = 1 / (2 * Math.PI * sg * sg)
   const inv2 = 1 / (2 * sg * sg)
+  // separable: exp(−(dx² + dy²)/2σ²) = exp(−dx²/2σ²)·exp(−dy²/2σ²), one exp per row and column
+  const gx = gaussRow
+  for (let ix = x0; ix <= x1; ix++) {
+    const dx = ix + 0.5 - x
+    gx[ix - x0] = norm * Math.exp(-dx * dx * inv2)
+  }
   for (let iy = y0; iy <= y1; iy++) {
     const dy = iy + 0.5 - y
-    for (let ix = x0; ix <= x1; ix++) {
-      const dx = ix + 0.5 - x
-      const v = norm * Math.exp(-(dx * dx + dy * dy) * inv2)
-      const idx = iy * gridN + ix
-      for (let k = 0; k < nb; k++) {
-        const p = planes[k] as Float64Array
-        p[idx] = (p[idx] as number) + v * (flux[k] as number)
-      }
+    const gy = Math.exp(-dy * dy * inv2)
+    const row = iy * gridN
+    for (let k = 0; k < nb; k++) {
+      const p = planes[k] as Float64Array
+      const f = gy * (flux[k] as number)
+      for (let ix = x0; ix <= x1; ix++) p[row + ix] = (p[row + ix] as number) + (gx[ix - x0] as number) * f
     }
   }
 }
+
+const gaussRow = new Float64Array(1024)
 
 /** A stream of light (tidal tail or bridge) along a quadratic Bézier curve, as Gaussian knots. */
 export interface Stream {
