@@ -25,16 +25,29 @@ export interface BenchTrainOptions {
   log?: (line: string) => void;
 }
 
-/** Training throughput in images per second. */
+/**
+ * Training throughput in images per wall-clock second; the `*PerCpuSec` fields divide by the
+ * process's CPU time instead (both backends run on one thread in Node), which stays meaningful
+ * when other processes compete for the cores.
+ */
 export interface BenchTrainResult {
   wasmImgPerSec: number;
   cpuImgPerSec: number;
   /** wasm with tfjs' own Conv2DBackpropInput kernel (NaN when not measured). */
   wasmBuiltinInputImgPerSec: number;
+  wasmImgPerCpuSec: number;
+  cpuImgPerCpuSec: number;
+  wasmBuiltinInputImgPerCpuSec: number;
   batchSize: number;
 }
 
-async function stepsPerSec(backend: 'wasm' | 'cpu', steps: number, batchSize: number, warmup: boolean): Promise<number> {
+/** Images per wall-clock second and per CPU second of this process. */
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+async function stepsPerSec(backend: 'wasm' | 'cpu', steps: number, batchSize: number, warmup: boolean): Promise<Rate> {
   await tf.setBackend(backend);
   const model = buildSeedCnn({ inputShape: [64, 64, 3], seed: 1 });
   const n = batchSize * (steps + (warmup ? 1 : 0));
@@ -42,7 +55,9 @@ async function stepsPerSec(backend: 'wasm' | 'cpu', steps: number, batchSize: nu
   const x = Float32Array.from({ length: n * 64 * 64 * 3 }, () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32));
   const y = Float32Array.from({ length: n }, (_, i) => i % 2);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let t = performance.now();
+  let c = process.cpuUsage();
   await trainModel({
     model,
     data: { x, y, n, inputShape: [64, 64, 3] },
@@ -55,15 +70,20 @@ async function stepsPerSec(backend: 'wasm' | 'cpu', steps: number, batchSize: nu
     onProgress: (ev) => {
       if (ev.type === 'batch') {
         const now = performance.now();
+        const cNow = process.cpuUsage();
         times.push(now - t);
+        cpuTimes.push((cNow.user - c.user + cNow.system - c.system) / 1000);
         t = now;
+        c = cNow;
       }
     },
   });
   model.dispose();
   // first wasm step: warm-up (XNNPACK operator creation, weight upload)
   const timed = warmup ? times.slice(1) : times;
-  return (batchSize * timed.length * 1000) / timed.reduce((a, b) => a + b, 0);
+  const cpuTimed = warmup ? cpuTimes.slice(1) : cpuTimes;
+  const rate = (ms: number[]) => (batchSize * ms.length * 1000) / ms.reduce((a, b) => a + b, 0);
+  return { wall: rate(timed), cpu: rate(cpuTimed) };
 }
 
 /**
@@ -76,28 +96,37 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
   // tfjs' own wasm Conv2DBackpropInput, captured before the project's kernels replace it
   const builtin = tf.getKernel('Conv2DBackpropInput', 'wasm');
   registerWasmTrainingKernels();
-  const wasmImgPerSec = await stepsPerSec('wasm', opts.wasmSteps ?? 4, batchSize, true);
-  log(`wasm (project conv-gradient kernels): ${wasmImgPerSec.toFixed(1)} img/s`);
-  let wasmBuiltinInputImgPerSec = Number.NaN;
+  const fmt = (r: Rate, d = 1) => `${r.wall.toFixed(d)} img/s wall, ${r.cpu.toFixed(d)} img per cpu-s`;
+  const wasm = await stepsPerSec('wasm', opts.wasmSteps ?? 4, batchSize, true);
+  log(`wasm (project conv-gradient kernels): ${fmt(wasm)}`);
+  let builtinRate: Rate = { wall: Number.NaN, cpu: Number.NaN };
   if ((opts.builtinInput ?? true) && builtin && builtin.kernelFunc !== (conv2DBackpropInputWasm as unknown as tf.KernelFunc)) {
     tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
     tf.registerKernel(builtin);
     try {
-      wasmBuiltinInputImgPerSec = await stepsPerSec('wasm', Math.min(2, opts.wasmSteps ?? 4), batchSize, true);
+      builtinRate = await stepsPerSec('wasm', Math.min(2, opts.wasmSteps ?? 4), batchSize, true);
     } finally {
       tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
       tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2DBackpropInputWasm as unknown as tf.KernelFunc });
     }
-    log(`wasm (tfjs built-in Conv2DBackpropInput): ${wasmBuiltinInputImgPerSec.toFixed(1)} img/s`);
+    log(`wasm (tfjs built-in Conv2DBackpropInput): ${fmt(builtinRate)}`);
   }
-  const cpuImgPerSec = await stepsPerSec('cpu', opts.cpuSteps ?? 1, batchSize, false);
-  log(`cpu (pure JS): ${cpuImgPerSec.toFixed(2)} img/s`);
+  const cpu = await stepsPerSec('cpu', opts.cpuSteps ?? 1, batchSize, false);
+  log(`cpu (pure JS): ${fmt(cpu, 2)}`);
   await tf.setBackend('wasm');
-  return { wasmImgPerSec, cpuImgPerSec, wasmBuiltinInputImgPerSec, batchSize };
+  return {
+    wasmImgPerSec: wasm.wall,
+    cpuImgPerSec: cpu.wall,
+    wasmBuiltinInputImgPerSec: builtinRate.wall,
+    wasmImgPerCpuSec: wasm.cpu,
+    cpuImgPerCpuSec: cpu.cpu,
+    wasmBuiltinInputImgPerCpuSec: builtinRate.cpu,
+    batchSize,
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const r = await benchTrain();
   console.log(JSON.stringify(r));
-  console.log(`wasm / cpu: ${(r.wasmImgPerSec / r.cpuImgPerSec).toFixed(1)}×`);
+  console.log(`wasm / cpu: ${(r.wasmImgPerSec / r.cpuImgPerSec).toFixed(1)}× wall, ${(r.wasmImgPerCpuSec / r.cpuImgPerCpuSec).toFixed(1)}× per cpu-s`);
 }

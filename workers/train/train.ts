@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mdnNegLogLikelihood } from '../model/architectures.js';
 import { augmentBatch, isNoAugmentation, type AugmentOptions } from './augment.js';
 import { selectTrainingBackend, type TrainingBackend } from './backend.js';
+export { selectTrainingBackend, type TrainingBackend } from './backend.js';
 import type { CheckpointStore, EpochLogs, NamedArray, TrainCheckpoint } from './checkpoint.js';
 import { Rng } from './rng.js';
 
@@ -250,6 +251,10 @@ function batchTargets(s: Split, idx: Int32Array | null, start: number, end: numb
  * Trains `model` in place and returns the history and the best weights. Runs in Node, Deno and
  * browsers (checkpoint storage is injected). Bad options or data shapes reject before the first
  * step with a `train: ...` error; a checkpoint written with different settings rejects on resume.
+ * Call {@link selectTrainingBackend} before building the model, so its variables are created on
+ * the backend that trains it (tfjs refuses to create tensors while 'wasm' is registered but not
+ * yet initialised). Defaults: epochs 10, batchSize 32, learningRate 1e-3 (Adam), seed 42,
+ * validationSplit 0.2, no early stopping, no augmentation, restoreBestWeights true.
  * @example
  *   const res = await trainModel({ model, data, task: 'binary', epochs: 20, batchSize: 32,
  *     augmentation: LECTURE_AUGMENTATION, earlyStopping: { patience: 3 }, seed: 1 });
