@@ -100,6 +100,9 @@ async function openPage(path: string, base = server.url): Promise<Page> {
   page.on('worker', (w) => w.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(`${path} worker ${w.url()}: ${m.text()}`)
   }))
+  // CSP violations in the document (inline style or script, a blocked source) count as errors too
+  await page.exposeFunction('reportViolation', (text: string) => consoleErrors.push(`${path}: CSP violation ${text}`))
+  await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI))`)
   await page.goto(new URL(path, base).href)
   await page.waitForFunction(() => customElements.get('survey-classifier') !== undefined)
   await page.evaluate(() => {
@@ -154,7 +157,7 @@ async function messageText(page: Page): Promise<string> {
 }
 
 describe('portal embed in Chromium under a strict CSP', () => {
-  it('is served with the strict CSP, application/wasm and Range support; /no-range/ ignores Range', async () => {
+  it('is served with a strict CSP that Chromium enforces (no eval, no inline style, no cross-origin isolation), application/wasm and Range support; /no-range/ ignores Range', async () => {
     const page = await fetch(new URL('index.html', server.url))
     expect(page.headers.get('content-security-policy')).toBe(STRICT_CSP)
     expect(page.headers.get('cross-origin-opener-policy')).toBeNull()
@@ -167,6 +170,29 @@ describe('portal embed in Chromium under a strict CSP', () => {
     const whole = await fetch(new URL('no-range/data/small.parquet', server.url), { headers: { Range: 'bytes=0-3' } })
     expect(whole.status).toBe(200)
     expect((await whole.arrayBuffer()).byteLength).toBeGreaterThan(4)
+    // and Chromium enforces it on the page: no eval, no inline style; no cross-origin isolation
+    const browserPage = await browser.newPage()
+    const violations: string[] = []
+    await browserPage.exposeFunction('reportViolation', (text: string) => violations.push(text))
+    await browserPage.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective))`)
+    await browserPage.goto(server.url)
+    // through CDP without its default exemption from the page's CSP, so eval is judged like page code
+    const cdp = await browserPage.context().newCDPSession(browserPage)
+    const probe = ((await cdp.send('Runtime.evaluate', {
+      allowUnsafeEvalBlockedByCSP: false,
+      returnByValue: true,
+      expression: `(() => {
+        let evalBlocked = false
+        try { new Function('return 1')() } catch (e) { evalBlocked = e instanceof EvalError }
+        const div = document.createElement('div')
+        div.innerHTML = '<span style="color: red">x</span>'
+        document.body.append(div)
+        return { evalBlocked, isolated: globalThis.crossOriginIsolated, sab: typeof SharedArrayBuffer }
+      })()`,
+    })) as { result: { value: unknown } }).result.value
+    expect(probe).toEqual({ evalBlocked: true, isolated: false, sab: 'undefined' })
+    await expect.poll(() => violations).toEqual(expect.arrayContaining(['style-src-attr']))
+    await browserPage.close()
   })
 
   it('classifies a dropped catalog on a portal page that loads the embed from a sub-path; table, thumbnails and all three downloads', async () => {
@@ -327,6 +353,17 @@ describe('portal embed in Chromium under a strict CSP', () => {
     expect(stored).toBe(outcome.detail.rows)
     expect(await page.locator('survey-classifier .message').innerText()).toMatch(/^Cancelled/)
     expect(await page.locator('survey-classifier button.cancel').isDisabled()).toBe(true)
+    // cancelling at once (workers still starting) is not an error, and the next run works
+    const early = await outcomeOf(page, async () => {
+      await page.locator('survey-classifier button.sample').click()
+      await page.locator('survey-classifier button.cancel').click()
+    })
+    expect(early.type === 'cancel' || (early.type === 'complete' && early.detail.cancelled === true), JSON.stringify(early)).toBe(true)
+    await setAttributes(page, { 'sample-size': '20' })
+    const again = await outcomeOf(page, () => page.locator('survey-classifier button.sample').click())
+    expect(again.type, JSON.stringify(again.detail)).toBe('complete')
+    expect(again.detail.rows).toBe(20)
+    expect(again.detail.cancelled).toBe(false)
     await page.close()
   }, 90_000)
 

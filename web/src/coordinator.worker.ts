@@ -220,6 +220,12 @@ async function convert(req: ConvertRequest): Promise<void> {
   post({ type: 'converted', blob: sink.blob('application/vnd.apache.arrow.stream') })
 }
 
+// a CSP violation inside the worker goes to its console, where devtools and the browser tests see it
+;(globalThis as unknown as { addEventListener(type: string, fn: (e: SecurityPolicyViolationEvent) => void): void }).addEventListener(
+  'securitypolicyviolation',
+  (e) => console.error(`survey-classifier coordinator: content security policy violation: ${e.violatedDirective} ${e.blockedURI}`),
+)
+
 scope.addEventListener('message', (event) => {
   const message = event.data
   if (message.type === 'cancel') {

@@ -190,6 +190,11 @@ export class SurveyClassifierElement extends HTMLElement {
     return ['sample-size']
   }
 
+  /** Removing the element from the page cancels its run. */
+  disconnectedCallback(): void {
+    this.cancel()
+  }
+
   attributeChangedCallback(): void {
     this.updateSampleLabel()
   }
@@ -299,6 +304,7 @@ export class SurveyClassifierElement extends HTMLElement {
         ...(this.assetsBase !== undefined ? { assetsBase: new URL(this.assetsBase, document.baseURI) } : {}),
         ...(this.workerBase !== undefined ? { workerBase: new URL(this.workerBase, document.baseURI) } : {}),
         onStart: (info, store) => {
+          if (this.controller !== controller) return
           started = info
           this.store = store
           this.table = new VirtualTable(store)
@@ -314,10 +320,12 @@ export class SurveyClassifierElement extends HTMLElement {
           this.emit('start', info)
         },
         onRows: () => {
+          if (this.controller !== controller) return
           this.table?.schedule()
           this.schedulePlots()
         },
         onProgress: (p) => {
+          if (this.controller !== controller) return
           const total = p.totalRows !== undefined ? ` / ${p.totalRows.toLocaleString('en')}` : ''
           const adapter = p.adapter ? ` (${p.adapter})` : ''
           ui.status.textContent = `${p.rowsDone.toLocaleString('en')}${total} rows · ${p.rowsPerSecond.toFixed(1)} rows/s · ETA ${formatSeconds(p.etaSeconds)} · ${p.backend}${adapter}, ${p.workers} worker(s)`
