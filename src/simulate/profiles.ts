@@ -93,9 +93,28 @@ export function gammaP(a: number, x: number): number {
   return 1 - Math.exp(-x + a * Math.log(x) - lng) * h
 }
 
+/**
+ * P(a, x) by its power series alone (converges for all x; ~x + 30 terms). Used where gammaP
+ * would be inlined into a hot function: alternating between gammaP's two branches there puts
+ * V8 into a deoptimisation loop.
+ */
+function gammaPSeries(a: number, x: number): number {
+  if (x <= 0) return 0
+  let sum = 1 / a
+  let del = sum
+  let ap = a
+  for (let i = 0; i < 2000; i++) {
+    ap += 1
+    del *= x / ap
+    sum += del
+    if (del < sum * 1e-16) break
+  }
+  return Math.min(1, sum * Math.exp(-x + a * Math.log(x) - Math.log(gamma(a))))
+}
+
 /** Fraction of a Sérsic profile's light inside elliptical radius r (semi-major). */
 export function sersicEnclosed(r: number, re: number, n: number): number {
-  return gammaP(2 * n, sersicB(n) * (r / re) ** (1 / n))
+  return gammaPSeries(2 * n, sersicB(n) * (r / re) ** (1 / n))
 }
 
 /** Geometry of a Sérsic component, in pixels and radians. */
