@@ -433,9 +433,9 @@ function beginObject(ctx: SceneContext, slot: 0 | 1, index: number, forced?: Obj
       gamma1: g * Math.cos(2 * gphi),
       gamma2: g * Math.sin(2 * gphi),
     }
-    const beta = 0.8 * thetaE * Math.sqrt(rng.uniform()) / cfg.pixelScale
+    const beta = (0.5 * thetaE * Math.sqrt(rng.uniform())) / cfg.pixelScale
     const bphi = rng.range(0, 2 * Math.PI)
-    const reS = rng.range(0.15, 0.6) / cfg.pixelScale
+    const reS = rng.range(0.2, 0.7) / cfg.pixelScale
     const knots: SourceKnot[] = []
     const nk = rng.int(4)
     for (let k = 0; k < nk; k++) {
