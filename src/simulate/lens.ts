@@ -42,6 +42,8 @@ export interface LensSource {
 }
 
 const out = new Float64Array(2)
+const SOURCE_TABLE_N = 512
+const sourceTable = new Float64Array(SOURCE_TABLE_N + 1)
 
 /**
  * Deflection angle α(θ) of the deflector at image-plane offset (dx, dy) from its centre (px),
@@ -109,7 +111,13 @@ export function renderLensedSource(c: Canvas, d: Deflector, s: LensSource, flux:
   const inv = 1 / k
   const invQ2 = 1 / (q * q)
   const invRe2 = 1 / (re * re)
-  const halfInvN = 0.5 / ns
+  // radial table of the smooth source in units of r_e, out to 1e-4 of its central brightness
+  const tabR = (Math.log(1e4) / b + 1) ** ns
+  const nT = SOURCE_TABLE_N
+  const dT = tabR / nT
+  const invDT = 1 / dT
+  for (let i = 0; i <= nT; i++) sourceTable[i] = ie * Math.exp(-b * ((i * dT) ** (1 / ns) - 1))
+  const tab = sourceTable
   const knots = s.knots.map((kn) => ({ ...kn, norm: kn.frac / (2 * Math.PI * kn.sigma * kn.sigma), inv2: 1 / (2 * kn.sigma * kn.sigma) }))
   // deflector constants; the SIE deflection is inlined below (see `deflect`), because calls
   // with double arguments that are not inlined box them on the heap
@@ -174,7 +182,12 @@ export function renderLensedSource(c: Canvas, d: Deflector, s: LensSource, flux:
         const u = bx * sux + by * suy
         const w = -bx * suy + by * sux
         const r2 = (u * u + w * w * invQ2) * invRe2
-        v += ie * Math.exp(-b * (Math.exp(halfInvN * Math.log(r2 + 1e-30)) - 1))
+        const rr = Math.sqrt(r2) * invDT
+        const ti = rr | 0
+        if (ti < nT) {
+          const t0 = tab[ti] as number
+          v += t0 + ((tab[ti + 1] as number) - t0) * (rr - ti)
+        }
         for (let j = 0; j < nk; j++) {
           const ex = bx - (kdx[j] as number)
           const ey = by - (kdy[j] as number)

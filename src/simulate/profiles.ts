@@ -220,8 +220,6 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   const rc2 = rc * rc
   let nCore = 0
   let coreSum = 0
-  const K = 4
-  const invK = 1 / K
   for (let iy = y0; iy <= y1; iy++) {
     const dy = iy + 0.5 - cys
     const row = iy * gridN
@@ -237,7 +235,10 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
         continue
       }
       if (r2 < rcm2) {
-        // core pixel: 4×4 sub-samples; the part inside rc is renormalised afterwards
+        // core pixel: K×K sub-samples (4×4 near the centre, else 3×3); the part inside rc is
+        // renormalised afterwards
+        const K = r2 < 4 ? 4 : 3
+        const invK = 1 / K
         let inner = 0
         let smIn = 0
         let smOut = 0
@@ -305,10 +306,7 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
         const dw = d * w
         sm[idx] = d - dw
         ar[idx] = (dw * cs * cs * cs) / ARM_POWER_MEAN
-      } else {
-        sm[idx] = d
-        ar[idx] = 0
-      }
+      } else sm[idx] = d
     }
   }
   if (nCore > 0) {

@@ -122,7 +122,9 @@ describe('strong lensing', () => {
         const v = p[y * 128 + x] as number
         if (v < 1e-4) continue
         deflect(sis(15), x + 0.5 - 64, y + 0.5 - 64, a)
-        expect(v).toBeCloseTo(sourceBrightness(src, x + 0.5 - 64 - (a[0] as number), y + 0.5 - 64 - (a[1] as number)), 10)
+        const expected = sourceBrightness(src, x + 0.5 - 64 - (a[0] as number), y + 0.5 - 64 - (a[1] as number))
+        // the renderer uses a radial table of the source profile: agreement to 1e-3
+        expect(Math.abs(v / expected - 1)).toBeLessThan(1e-3)
         checked++
       }
     expect(checked).toBeGreaterThan(5)
