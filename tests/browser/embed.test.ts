@@ -4,6 +4,7 @@
 // on WASM and on WebGPU (SwiftShader), bad input, cancellation, a million-row table.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { tableFromIPC } from 'apache-arrow'
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -17,6 +18,7 @@ const TMP = join(ROOT, 'tests', '.tmp', 'browser')
 const DIST = join(TMP, 'dist')
 const DATA = join(TMP, 'data')
 const CHROMIUM = '/usr/bin/chromium'
+if (!existsSync(CHROMIUM)) throw new Error(`browser tests: ${CHROMIUM} is missing; install Debian's Chromium with \`apt-get install -y chromium\` (never a downloaded browser)`)
 
 interface Outcome {
   type: 'complete' | 'error' | 'cancel'
@@ -396,6 +398,27 @@ describe('portal embed in Chromium under a strict CSP', () => {
     expect(result.dom).toBeLessThan(40)
     expect(result.lastRow).toBe('999999')
     expect(result.lastCells).toEqual(['1000000', '9999990', 'ok', '0.9990'])
+    await page.close()
+  })
+
+  it('classifyInBrowser (the plain JS API) classifies the simulated sample and converts the output to CSV', async () => {
+    const page = await openPage('/')
+    const result = (await page.evaluate(`(async () => {
+      const { classifyInBrowser } = await import('/survey-classifier.js')
+      const progress = []
+      const run = await classifyInBrowser({ input: { sample: 24, seed: 3 }, models: 'trivial', workers: 1, backend: 'wasm', batchSize: 8, onProgress: (p) => progress.push([p.rowsDone, p.backend]) })
+      const csv = await (await run.download('csv')).text()
+      const lines = csv.trimEnd().split('\\r\\n')
+      return { rows: run.summary.rowsDone, stored: run.results.rows, columns: run.results.columns.map((c) => c.name), progress, header: lines[0].split(','), lines: lines.length, parquetMagic: new TextDecoder().decode(await run.output.slice(0, 4).arrayBuffer()) }
+    })()`)) as { rows: number; stored: number; columns: string[]; progress: [number, string][]; header: string[]; lines: number; parquetMagic: string }
+    expect(result.rows).toBe(24)
+    expect(result.stored).toBe(24)
+    expect(result.columns).toEqual(expect.arrayContaining(['id', 'status', 'pixel_mean', 'mag_r', 'truth_z']))
+    expect(result.progress).toEqual([[8, 'none'], [16, 'none'], [24, 'none']])
+    expect(result.parquetMagic).toBe('PAR1')
+    expect(result.lines).toBe(25)
+    expect(result.header).toEqual(expect.arrayContaining(['id', 'ra', 'dec', 'mag_r', 'status', 'pixel_mean']))
+    expect(result.header).not.toContain('cutout')
     await page.close()
   })
 
