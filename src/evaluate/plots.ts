@@ -36,7 +36,7 @@ export function rocPlot(b: BinaryMetrics, options: PlotOptions & { maxFpr?: numb
   const maxFpr = options.maxFpr ?? 1
   const f = plotFrame({ xDomain: [0, maxFpr], yDomain: [0, 1] })
   const zoom = maxFpr < 1
-  const title = `${options.titlePrefix ?? ''}ROC (${b.positiveLabel} positive)${zoom ? `, FPR ≤ ${formatNumber(maxFpr, 3)}` : ''}`
+  const title = `${options.titlePrefix ?? ''}${zoom ? `ROC at FPR ≤ ${formatNumber(maxFpr, 3)}` : `ROC (${b.positiveLabel} positive)`}`
   const clipped = [
     segment(f, 0, 0, 1, 1, { stroke: GREY, dash: '4 3', strokeWidth: 1 }),
     linePath(f, b.roc.fpr, b.roc.tpr, { stroke: BLUE, strokeWidth: 2, title: `AUROC ${formatNumber(b.auroc)}` }),
@@ -123,7 +123,9 @@ export function uncertaintyPlot(curve: BinnedCurve, yLabel: string, xLabel: stri
   const hi = curve.bins.map((b) => b.y84)
   const med = curve.bins.map((b) => b.yMedian)
   const [y0, y1] = extent([...lo, ...hi, ...med], 0.08)
-  const f = plotFrame({ xDomain: extent([...curve.bins.map((b) => b.xLow), ...curve.bins.map((b) => b.xHigh)], 0.02), yDomain: [Math.min(0, y0), y1] })
+  const bottom = Math.min(0, y0)
+  // headroom above the data for the legend
+  const f = plotFrame({ xDomain: extent([...curve.bins.map((b) => b.xLow), ...curve.bins.map((b) => b.xHigh)], 0.02), yDomain: [bottom, y1 + 0.3 * (y1 - bottom)] })
   const clipped = [
     band(f, xs, lo, hi, { fill: BLUE, opacity: 0.18, title: '16–84 % of the rows in each bin' }),
     linePath(f, xs, med, { stroke: BLUE, strokeWidth: 2 }),

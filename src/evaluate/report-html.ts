@@ -87,7 +87,8 @@ function classifierSection(r: ClassifierReport): string {
       ['TPR10', r.binary.tpr10, 'highest TPR with fewer than 10 false positives (Metcalf+19)'],
     )
   }
-  for (const [label, value] of Object.entries(r.perClassAuroc)) rows.push([`AUROC ${label} vs rest`, value, 'one-vs-rest'])
+  // with two classes each one-vs-rest AUROC equals the binary AUROC
+  if (!r.binary) for (const [label, value] of Object.entries(r.perClassAuroc)) rows.push([`AUROC ${label} vs rest`, value, 'one-vs-rest'])
   const figures: string[] = []
   if (r.binary && r.binary.roc.fpr.length > 0) {
     figures.push(rocPlot(r.binary, { titlePrefix: prefix }))

@@ -58,7 +58,8 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const raw = (max - min) / Math.max(1, count)
   const mag = 10 ** Math.floor(Math.log10(raw))
   const f = raw / mag
-  const step = (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag
+  // d3's thresholds: √50, √10, √2
+  const step = (f >= 7.0710678 ? 10 : f >= 3.1622777 ? 5 : f >= 1.4142136 ? 2 : 1) * mag
   const first = Math.ceil(min / step - 1e-9)
   const last = Math.floor(max / step + 1e-9)
   const out: number[] = []
@@ -97,7 +98,7 @@ export function formatNumber(value: number | null | undefined, digits = 4): stri
   if (value === 0) return '0'
   const abs = Math.abs(value)
   const text = abs >= 1e5 || abs < 1e-4 ? value.toExponential(Math.max(0, digits - 1)) : String(Number(value.toPrecision(digits)))
-  return text.replace('-', '−')
+  return text.replaceAll('-', '−')
 }
 
 /** Pixel margins around the plotting area. */
@@ -473,12 +474,15 @@ export interface HeatmapOptions {
 export function heatmap(options: HeatmapOptions): string {
   const R = options.rowLabels.length
   const C = options.columnLabels.length
-  const cell = options.cellSize ?? 64
+  // wide enough for the longest column label (≈6.5 px per character at 11 px)
+  const longestColumn = Math.max(0, ...options.columnLabels.map((l) => l.length))
+  const cell = Math.max(options.cellSize ?? 64, Math.ceil(longestColumn * 6.5 + 10))
   const longest = Math.max(0, ...options.rowLabels.map((l) => l.length))
   const left = Math.min(160, 30 + longest * 6.5)
   const top = 34
   const bottom = 58
-  const width = left + C * cell + 12
+  const titleWidth = options.title ? 16 + options.title.length * 7 : 0
+  const width = Math.max(left + C * cell + 12, titleWidth)
   const height = top + R * cell + bottom
   let max = 0
   for (const row of options.values) for (const v of row) if (Number.isFinite(v) && v > max) max = v

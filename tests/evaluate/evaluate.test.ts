@@ -392,7 +392,6 @@ describe('inputs, provenance and projection', () => {
     expect(report.untrainedModels).toEqual(['seed-cnn-untrained'])
     expect(report.models).toEqual([{ name: 'seed-cnn-untrained', version: '1.0.0', task: 'lens', trained: false }])
     expect(report.tasks.lens?.trained).toBe(false)
-    expect(report.tasks.lens?.notes.join(' ')).toContain('UNTRAINED')
     expect(formatReportSummary(report)).toContain('lens [UNTRAINED]')
     expect(renderReportHtml(report)).toContain('UNTRAINED model')
 
