@@ -278,7 +278,7 @@ function emptyTruth(nb: number): ObjectTruth {
   }
 }
 
-/** Draws the class of object `index` from the configured fractions. */
+/** Draws an object class from the configured lens and merger fractions (one uniform deviate). */
 export function drawClass(rng: Rng, cfg: SceneConfig): ObjectClass {
   const u = rng.uniform()
   if (u < cfg.lensFraction) return 'lens'
