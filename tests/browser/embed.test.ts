@@ -330,6 +330,19 @@ describe('portal embed in Chromium under a strict CSP', () => {
     expect(wrongBands.detail.message).toMatch(/wrong-bands\.parquet cannot be used by model seed-cnn-untrained: it needs bands g,r,z.*missing g,r,z/)
     expect(await messageText(page)).toContain('cannot be used by model')
 
+    const badBackend = await outcomeOf(page, async () => {
+      await setAttributes(page, { backend: 'gpu' })
+      await submitUrl('/data/small.parquet')
+    })
+    expect(badBackend.type).toBe('error')
+    expect(badBackend.detail.message).toBe('survey-classifier: attribute backend must be auto, webgpu, wasm, cpu, got "gpu"')
+    const badModels = await outcomeOf(page, async () => {
+      await setAttributes(page, { backend: 'wasm', models: 'resnet' })
+      await submitUrl('/data/small.parquet')
+    })
+    expect(badModels.type).toBe('error')
+    expect(badModels.detail.message).toMatch(/pipeline "resnet" is unknown \(valid: default, seed-cnn-untrained/)
+
     // still working: a URL read with range requests
     await setAttributes(page, { models: 'trivial' })
     const ok = await outcomeOf(page, () => submitUrl('/data/small.parquet'))

@@ -6,7 +6,7 @@
  */
 import type { BackendRequest } from '../../src/protocol.js'
 import type { RunSummary } from '../../src/annotate.js'
-import { isSurveyError } from '../../src/errors.js'
+import { SurveyError, isSurveyError } from '../../src/errors.js'
 import { classifyInBrowser, type BrowserProgress, type BrowserRun, type ClassifyInput } from './classify.js'
 import { resultPlots } from './plots.js'
 import type { OutputFormat, StartedMessage } from './protocol.js'
@@ -56,6 +56,20 @@ function positiveInt(value: string | null): number | undefined {
   if (value === null || value.trim() === '') return undefined
   const n = Number(value)
   return Number.isInteger(n) && n > 0 ? n : undefined
+}
+
+/** Throw an `option` error for an attribute that is set but invalid (instead of silently using a default). */
+function checkAttributes(el: HTMLElement): void {
+  for (const name of ['passes', 'batch-size', 'workers', 'sample-size']) {
+    const value = el.getAttribute(name)
+    if (value !== null && value.trim() !== '' && positiveInt(value) === undefined) {
+      throw new SurveyError('option', `survey-classifier: attribute ${name} must be a positive integer, got "${value}"`)
+    }
+  }
+  const backend = el.getAttribute('backend')
+  if (backend !== null && backend !== '' && !BACKENDS.includes(backend as BackendRequest)) {
+    throw new SurveyError('option', `survey-classifier: attribute backend must be ${BACKENDS.join(', ')}, got "${backend}"`)
+  }
 }
 
 /**
@@ -292,6 +306,7 @@ export class SurveyClassifierElement extends HTMLElement {
     ui.status.textContent = 'starting workers and loading models…'
     let started: StartedMessage | undefined
     try {
+      checkAttributes(this)
       const run = await classifyInBrowser({
         input,
         models: this.models,
