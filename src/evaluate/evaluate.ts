@@ -497,7 +497,7 @@ export async function evaluateCatalog(source: CatalogSource, options: EvaluateOp
       const expected = task === 'photoz' ? `"${quantity}_${pointEstimate}"` : `"${prefixOf(task)}_p_*"`
       throw new SurveyError('input', `evaluate: no ${task} output columns (${expected}) in ${source.name}${model ? ` although the provenance lists the ${task} model "${model.name}"; if it writes another column prefix, pass it (--prefix ${task}=PREFIX)` : ''}`)
     }
-    requireColumn(schema, source.name, truth[task], `truth`, `name the ${task} truth column with --truth ${task}=COLUMN (option truth.${task})`)
+    requireColumn(schema, source.name, truth[task], `truth`, `name the ${task} truth column with --truth ${task}=COLUMN (option truth.${task}), or leave ${task} out with --tasks`)
     accumulators.push(
       task === 'photoz'
         ? new PhotozAccumulator(cols as PhotozColumns, truth[task], shared, { pitBins, maxScatterPoints: options.maxScatterPoints ?? 3000 })

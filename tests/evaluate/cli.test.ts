@@ -126,6 +126,12 @@ describe('survey-classify evaluate', () => {
     expect(missing.err).toContain('absent.parquet')
   })
 
+  it('an output that cannot be written exits 7 and names the path', async () => {
+    const res = await run(await lensCatalog(true), '-o', join(tempDir(), 'no', 'such', 'dir', 'metrics.json'))
+    expect(res.code).toBe(7)
+    expect(res.err).toMatch(/cannot write .*metrics\.json/)
+  })
+
   it('--help prints the usage', async () => {
     const res = await run('--help')
     expect(res.code).toBe(0)
