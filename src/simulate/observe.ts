@@ -136,26 +136,28 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
     } else {
       const ob = moffatOtf(n, fwhmPx[b + 1] as number)
       // pairs (k, −k) are updated together so the in-place update reads original values
-      for (let ky = 0; ky < n; ky++) {
+      // the OTFs are real and even, so P[−k] = P[k]; visit each pair (k, −k) once
+      const h = n >> 1
+      for (let ky = 0; ky <= h; ky++) {
         const my = (n - ky) & (n - 1)
-        for (let kx = 0; kx < n; kx++) {
+        const kxEnd = ky === 0 || ky === h ? h : n - 1
+        for (let kx = 0; kx <= kxEnd; kx++) {
           const i = ky * n + kx
           const j = my * n + ((n - kx) & (n - 1))
-          if (j < i) continue
           const zr = re[i] as number
           const zi = im[i] as number
           const wr = re[j] as number
           const wi = im[j] as number
-          const si = 0.5 * ((oa[i] as number) + (ob[i] as number))
-          const di = 0.5 * ((oa[i] as number) - (ob[i] as number))
-          const sj = 0.5 * ((oa[j] as number) + (ob[j] as number))
-          const dj = 0.5 * ((oa[j] as number) - (ob[j] as number))
-          // Y[i] = Z[i] s_i + conj(Z[j]) d_i ; Y[j] = Z[j] s_j + conj(Z[i]) d_j
-          re[i] = zr * si + wr * di
-          im[i] = zi * si - wi * di
+          const pa2 = oa[i] as number
+          const pb2 = ob[i] as number
+          const sk = 0.5 * (pa2 + pb2)
+          const dk = 0.5 * (pa2 - pb2)
+          // Y[i] = Z[i] s + conj(Z[j]) d ; Y[j] = Z[j] s + conj(Z[i]) d
+          re[i] = zr * sk + wr * dk
+          im[i] = zi * sk - wi * dk
           if (j !== i) {
-            re[j] = wr * sj + zr * dj
-            im[j] = wi * sj - zi * dj
+            re[j] = wr * sk + zr * dk
+            im[j] = wi * sk - zi * dk
           }
         }
       }
