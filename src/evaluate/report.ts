@@ -95,7 +95,7 @@ export interface BinaryMetrics {
 }
 
 /** Fields common to every task's report. */
-interface TaskReportBase {
+export interface TaskReportBase {
   readonly task: Task
   /** The model from the provenance, when it names one for this task. */
   readonly model: EvaluatedModel | null

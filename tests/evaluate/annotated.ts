@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { modelOutputColumns, STATUS_COLUMN } from '../../catalogs/columns.js'
 import type { ColumnSpec, ColumnValues } from '../../src/catalog/types.js'
 import type { ModelManifest, OutputSpec, Task } from '../../src/models/manifest.js'
-import { createParquetWriter, fileSink } from '../../src/node.js'
+import { createArrowWriter, createParquetWriter, fileSink } from '../../src/node.js'
 
 /** A manifest with just what column naming needs. */
 export function testManifest(task: Task, output: OutputSpec, options: { name?: string; trained?: boolean; columnPrefix?: string } = {}): ModelManifest {
@@ -62,9 +62,11 @@ export interface AnnotatedSpec {
   readonly noProvenance?: boolean
   /** Rows per row group (default 64: several chunks). */
   readonly rowGroupSize?: number
+  /** Output format (default parquet). */
+  readonly format?: 'parquet' | 'arrow'
 }
 
-/** Write an annotated catalog to `path` (Parquet) with `survey_classifier:models` provenance. */
+/** Write an annotated catalog to `path` (Parquet, or Arrow IPC) with `survey_classifier:models` provenance. */
 export async function writeAnnotated(path: string, spec: AnnotatedSpec): Promise<void> {
   const outputs = spec.manifests.flatMap((m) => modelOutputColumns(m, 10))
   const extra = (spec.extra ?? []).map((name) => TRUTH_SPECS[name] ?? { name, type: 'float32' as const })
@@ -73,8 +75,20 @@ export async function writeAnnotated(path: string, spec: AnnotatedSpec): Promise
   const metadata: Record<string, string> = spec.noProvenance
     ? {}
     : { 'survey_classifier:models': JSON.stringify(spec.manifests.map((m) => ({ name: m.name, version: m.version, task: m.task, trained: m.trained }))) }
-  const writer = await createParquetWriter(await fileSink(path), { columns, metadata: {} }, { rowGroupSize: spec.rowGroupSize ?? 64, metadata })
-  await writer.write({ rowStart: 0, numRows: spec.n, columns: Object.fromEntries(columns.map((c) => [c.name, spec.columns[c.name]!])) })
+  const sink = await fileSink(path)
+  const writer = spec.format === 'arrow'
+    ? createArrowWriter(sink, { columns, metadata: {} }, { metadata })
+    : await createParquetWriter(sink, { columns, metadata: {} }, { rowGroupSize: spec.rowGroupSize ?? 64, metadata })
+  const size = spec.rowGroupSize ?? 64
+  // several chunks, as a real catalog streams
+  for (let start = 0; start < spec.n; start += size) {
+    const end = Math.min(spec.n, start + size)
+    const chunk = Object.fromEntries(columns.map((c) => {
+      const values = spec.columns[c.name]!
+      return [c.name, (values as { slice(a: number, b: number): ColumnValues }).slice(start, end)]
+    }))
+    await writer.write({ rowStart: start, numRows: end - start, columns: chunk })
+  }
   await writer.close()
 }
 

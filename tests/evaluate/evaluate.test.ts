@@ -403,6 +403,23 @@ describe('inputs, provenance and projection', () => {
     expect(bare.untrainedModels).toEqual([])
   })
 
+  it('an Arrow IPC catalog gives the same metrics as the same catalog in Parquet', async () => {
+    const n = 150
+    const { w, mu, sd, z } = drawnMixtures(n, 20)
+    const cols = { ...photozColumns(w, mu, sd, n, z), ...lensColumns(lensTruth(n, 21), (y, i) => (y ? 0.55 : 0.35) + (i % 9) / 30, new Set([4])) }
+    const dir = tempDir()
+    const reports = []
+    for (const format of ['parquet', 'arrow'] as const) {
+      const path = join(dir, `both.${format}`)
+      await writeAnnotated(path, { manifests: [testManifest('lens', LENS_OUTPUT), testManifest('photoz', PHOTOZ_OUTPUT)], n, columns: cols, extra: ['truth_is_lens', 'truth_z', 'mag_r', 'cutout'], format, rowGroupSize: 40 })
+      const report = await evaluatePath(path)
+      reports.push({ ...report, catalog: '' })
+    }
+    expect(reports[1]).toEqual(reports[0])
+    expect(reports[0]!.rows.skipped).toBe(1)
+    expect((reports[0]!.tasks.photoz as PhotozReport).pit?.n).toBe(n - 1)
+  })
+
   it('the report is plain JSON: it survives a round trip unchanged', async () => {
     const n = 64
     const path = await writeLens('json.parquet', lensColumns(lensTruth(n, 16), (y, i) => (y ? 0.5 : 0.3) + (i % 7) / 20), n)
