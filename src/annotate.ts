@@ -73,6 +73,8 @@ export interface AnnotateOptions {
   /** On cancellation: 'keep-partial' (default) finishes a valid file holding the rows done so far, in order; 'discard' removes it. */
   readonly onCancel?: 'keep-partial' | 'discard'
   readonly onProgress?: (progress: Progress) => void
+  /** Called once the workers are up, with the backend (and WebGPU adapter) they chose. */
+  readonly onStart?: (info: { readonly backend: WorkerInfo; readonly workers: number }) => void
   readonly onWorkerFailure?: (event: { slot: number; batchIndex: number; attempt: number; error: Error }) => void
   /** Extra provenance entries (tool version, command line…). */
   readonly provenance?: Readonly<Record<string, string>>
@@ -173,6 +175,7 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
     maxRetries: options.maxRetries ?? 2,
     ...(options.onWorkerFailure ? { onWorkerFailure: options.onWorkerFailure } : {}),
   })
+  options.onStart?.({ backend: pool.info, workers })
   const provenance: Record<string, string> = {
     ...options.provenance,
     'survey_classifier:run_started': startedAt.toISOString(),

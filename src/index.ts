@@ -2,7 +2,7 @@
  * survey-classifier: the browser-safe entry (also the base of the Node and
  * Deno entries).
  */
-export { SurveyError, isSurveyError, type ErrorCode } from './errors.js'
+export { SurveyError, isSurveyError, errorMessage, type ErrorCode } from './errors.js'
 export { ENV, type RuntimeEnv, type RuntimeName } from './env.js'
 export type { CatalogChunk, CatalogSchema, ColumnSpec, ColumnValues, LogicalType, ScalarType } from './catalog/types.js'
 export type { CatalogSource, ReadOptions, NativeSchema } from './catalog/source.js'
@@ -22,3 +22,6 @@ export { loadModelBundle, fetchModelFiles, sha256Hex, type ReadModelFile } from 
 export { validateManifest, type ModelManifest, type OutputSpec, type Task } from './models/manifest.js'
 export type { BackendRequest, ModelPayload, WorkerInfo } from './protocol.js'
 export { modelOutputColumns, outputColumnsFor, STATUS_COLUMN, STATUS_DETAIL_COLUMN, NONFINITE_COLUMN, PIXEL_MEAN_COLUMN } from '../catalogs/columns.js'
+export { simulatedSource } from './pipeline/simulated-source.js'
+export { decodeCutoutBytes, sniffImageFormat, type DecodedCutout, type ImageFormat } from './cutouts/sniff.js'
+export { PIPELINES, pipelineSpec, type PipelineName, type PipelineSpec } from '../pipelines/registry.js'

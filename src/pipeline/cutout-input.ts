@@ -56,7 +56,7 @@ export function planCutouts(schema: CatalogSchema, catalog: string, options: Cut
   } else {
     spec = byName.get('cutout') ?? schema.columns.find((c) => c.metadata?.['shape'] !== undefined)
     if (!spec) {
-      throw new SurveyError('input', `catalog ${catalog} has no cutout column: name one with --cutout-column, or give a cutout service with --cutout-url`)
+      throw new SurveyError('input', `catalog ${catalog} has no cutout column: name one (cutout column option, --cutout-column in the CLI), or give a cutout-service URL template (--cutout-url)`)
     }
   }
   const where = `column "${spec.name}" of ${catalog}`
@@ -78,7 +78,7 @@ export function planCutouts(schema: CatalogSchema, catalog: string, options: Cut
   }
   if (options.shape || metadata['shape'] === undefined) {
     if (!options.shape) {
-      throw new SurveyError('option', `${where} carries no shape metadata: give --cutout-shape (e.g. 64x64x3) and --cutout-layout hwc|chw`)
+      throw new SurveyError('option', `${where} carries no shape metadata: give the cutout shape and layout (CLI: --cutout-shape 64x64x3 --cutout-layout hwc|chw)`)
     }
     const layout = options.layout ?? 'hwc'
     const dims = parseShape(options.shape, `option --cutout-shape for ${where}`)

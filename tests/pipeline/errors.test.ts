@@ -80,7 +80,7 @@ describe('bad input catalogs', () => {
   it('asks for a shape when a cutout column carries none', async () => {
     const r = await cli('classify', fixture('list-chw-nometa.parquet'), '-o', tmp('o.parquet'), '--worker', 'trivial')
     expect(r.code).toBe(2)
-    expect(r.err).toContain('carries no shape metadata: give --cutout-shape')
+    expect(r.err).toContain('carries no shape metadata: give the cutout shape and layout (CLI: --cutout-shape')
   })
 
   it('turns a wrong cutout shape into per-row statuses naming the row, and exit code 8', async () => {
