@@ -425,7 +425,7 @@ class PhotozAccumulator implements TaskAccumulator {
         c95: c95 ? { nominal: 0.95, ...c95 } : null,
       },
       scatter: { zSpec: keep.map((i) => zs[i]!), zPhot: keep.map((i) => zp[i]!), thinnedFrom: N },
-      uncertainty: uncertaintyCurves(c.std, 'redshift', this.std, this.mag, this.z, this.shared),
+      uncertainty: uncertaintyCurves(c.std, '', this.std, this.mag, this.z, this.shared),
       notes,
     }
   }

@@ -66,8 +66,9 @@ function trainedBadge(r: TaskReport): string {
 
 function uncertaintyFigures(u: UncertaintyCurves, prefix: string): string[] {
   const out: string[] = []
-  if (u.vsMagnitude && u.vsMagnitude.bins.length > 0) out.push(uncertaintyPlot(u.vsMagnitude, `${u.column} [${u.unit}]`, u.vsMagnitude.x, { titlePrefix: prefix }))
-  if (u.vsRedshift && u.vsRedshift.bins.length > 0) out.push(uncertaintyPlot(u.vsRedshift, `${u.column} [${u.unit}]`, u.vsRedshift.x, { titlePrefix: prefix }))
+  const label = u.unit ? `${u.column} [${u.unit}]` : u.column
+  if (u.vsMagnitude && u.vsMagnitude.bins.length > 0) out.push(uncertaintyPlot(u.vsMagnitude, label, u.vsMagnitude.x, { titlePrefix: prefix }))
+  if (u.vsRedshift && u.vsRedshift.bins.length > 0) out.push(uncertaintyPlot(u.vsRedshift, label, u.vsRedshift.x, { titlePrefix: prefix }))
   return out
 }
 

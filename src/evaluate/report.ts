@@ -55,6 +55,7 @@ export interface BinnedCurve {
 export interface UncertaintyCurves {
   /** The uncertainty column (`<prefix>_entropy` or `z_std`). */
   readonly column: string
+  /** 'nat' for entropies; '' for z_std (dimensionless). */
   readonly unit: string
   readonly vsMagnitude: BinnedCurve | null
   readonly vsRedshift: BinnedCurve | null
