@@ -25,3 +25,4 @@ export { modelOutputColumns, outputColumnsFor, STATUS_COLUMN, STATUS_DETAIL_COLU
 export { simulatedSource } from './pipeline/simulated-source.js'
 export { decodeCutoutBytes, sniffImageFormat, type DecodedCutout, type ImageFormat } from './cutouts/sniff.js'
 export { PIPELINES, pipelineSpec, type PipelineName, type PipelineSpec } from '../pipelines/registry.js'
+export * from './evaluate/index.js'

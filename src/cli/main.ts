@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { errorMessage, isSurveyError } from '../errors.js'
 import { packageVersion } from '../node/paths.js'
 import { CLASSIFY_HELP, classifyCommand } from './classify.js'
+import { EVALUATE_HELP, evaluateCommand } from './evaluate.js'
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js'
 import type { CommandIo } from './shared.js'
 import { SIMULATE_HELP, simulateCommand } from './simulate.js'
@@ -19,6 +20,7 @@ models in worker pools and write annotated catalogs with uncertainty columns.
 commands
   classify    annotate a catalog (or the built-in simulated sample) with model predictions
   simulate    write a simulated multi-band survey with truth columns
+  evaluate    metrics JSON and an HTML report for an annotated catalog with truth columns
   help [cmd]  show help for a command
 
   --version   print the version
@@ -27,12 +29,14 @@ examples
   survey-classify classify survey.parquet -o annotated.parquet
   survey-classify classify --sample -o sample-annotated.parquet
   survey-classify simulate --n 10000 --seed 1 -o sample.parquet
+  survey-classify evaluate annotated.parquet -o metrics.json --html report.html
 
 Run 'survey-classify <command> --help' for a command's options.`
 
 const COMMANDS: Readonly<Record<string, { run: (argv: readonly string[], io: CommandIo) => Promise<number>; help: string }>> = Object.freeze({
   classify: { run: classifyCommand, help: CLASSIFY_HELP },
   simulate: { run: simulateCommand, help: SIMULATE_HELP },
+  evaluate: { run: evaluateCommand, help: EVALUATE_HELP },
 })
 
 /** Run the CLI with arguments (without node and script); returns the exit code. */
