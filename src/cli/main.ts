@@ -8,6 +8,7 @@ import { errorMessage, isSurveyError } from '../errors.js'
 import { packageVersion } from '../node/paths.js'
 import { CLASSIFY_HELP, classifyCommand } from './classify.js'
 import { EVALUATE_HELP, evaluateCommand } from './evaluate.js'
+import { TRAIN_HELP, trainCommand } from './train.js'
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js'
 import type { CommandIo } from './shared.js'
 import { SIMULATE_HELP, simulateCommand } from './simulate.js'
@@ -21,6 +22,7 @@ commands
   classify    annotate a catalog (or the built-in simulated sample) with model predictions
   simulate    write a simulated multi-band survey with truth columns
   evaluate    metrics JSON and an HTML report for an annotated catalog with truth columns
+  train       train a model on a labelled catalog and write a model bundle with its manifest
   help [cmd]  show help for a command
 
   --version   print the version
@@ -37,6 +39,7 @@ const COMMANDS: Readonly<Record<string, { run: (argv: readonly string[], io: Com
   classify: { run: classifyCommand, help: CLASSIFY_HELP },
   simulate: { run: simulateCommand, help: SIMULATE_HELP },
   evaluate: { run: evaluateCommand, help: EVALUATE_HELP },
+  train: { run: trainCommand, help: TRAIN_HELP },
 })
 
 /** Run the CLI with arguments (without node and script); returns the exit code. */

@@ -1,0 +1,273 @@
+/**
+ * The `train` command's work: load a labelled catalog, build the task's
+ * architecture, train it, measure it on held-out data with the anchor papers'
+ * metrics, and save a model bundle with its manifest.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { classLabels } from '../../catalogs/columns.js'
+import type { CatalogSource } from '../../src/catalog/source.js'
+import type { PreprocessSpec } from '../../src/cutouts/preprocess.js'
+import { SurveyError } from '../../src/errors.js'
+import { accuracy, auroc, confusionMatrix, expectedCalibrationError, tprAtFalsePositives } from '../../src/metrics/classification.js'
+import { combineMixtures, mixtureCdfAt, summariseMixtures } from '../../src/metrics/mixture.js'
+import { intervalCoverage, ksUniform, meanCrps, outlierFraction, railOutlierFraction, sigmaMad, bias } from '../../src/metrics/photoz.js'
+import type { ModelManifest, OutputSpec, Task } from '../../src/models/manifest.js'
+import type { CutoutOptions } from '../../src/pipeline/cutout-input.js'
+import { planCutouts } from '../../src/pipeline/cutout-input.js'
+import { MERGER_CLASSES, buildMergerClassifier, buildPhotozMdn, buildSeedCnn, parameterCount, summaryTable } from '../model/architectures.js'
+import { LECTURE_AUGMENTATION } from './augment.js'
+import type { CheckpointStore } from './checkpoint.js'
+import { loadTrainingSet, type LabelKind, type TrainingSet } from './dataset.js'
+import { saveLayersModel } from './save.js'
+import { selectTrainingBackend, trainModel, type TrainProgress, type TrainTask } from './train.js'
+
+/** Architectures the train command can build. */
+export type ArchitectureName = 'seed-cnn' | 'small-cnn'
+
+/** Options of {@link trainTaskModel}. */
+export interface TrainTaskOptions {
+  readonly task: Task
+  readonly train: CatalogSource
+  /** Held-out catalog for early stopping and the manifest's metrics; without it a seeded 20% split is used. */
+  readonly validation?: CatalogSource
+  readonly label?: string
+  readonly architecture: ArchitectureName
+  readonly epochs: number
+  readonly batchSize: number
+  readonly learningRate: number
+  readonly seed: number
+  readonly patience: number
+  readonly augment: boolean
+  readonly float16: boolean
+  readonly limit?: number
+  readonly components?: number
+  readonly cutouts?: CutoutOptions
+  readonly checkpoint?: CheckpointStore
+  readonly resume?: boolean
+  readonly backend?: 'auto' | 'wasm' | 'cpu'
+  readonly name: string
+  readonly version: string
+  readonly command: string
+  readonly writeFile: (path: string, bytes: Uint8Array) => Promise<void>
+  readonly onProgress?: (event: TrainProgress) => void
+  readonly log?: (line: string) => void
+}
+
+/** Default label column per task, matching the simulated survey's truth columns. */
+export const DEFAULT_LABELS: Readonly<Record<Task, string>> = Object.freeze({
+  lens: 'truth_is_lens',
+  morphology: 'truth_morphology',
+  merger: 'truth_merger_stage',
+  photoz: 'truth_z',
+})
+
+function outputSpec(task: Task, components: number): OutputSpec {
+  switch (task) {
+    case 'lens':
+      return { kind: 'sigmoid', positive: 'lens', negative: 'non-lens' }
+    case 'morphology':
+      return { kind: 'sigmoid', positive: 'early', negative: 'late' }
+    case 'merger':
+      return { kind: 'softmax', labels: [...MERGER_CLASSES] }
+    case 'photoz':
+      return { kind: 'mdn', components, quantity: 'z', unit: '' }
+  }
+}
+
+function labelKind(task: Task): LabelKind {
+  switch (task) {
+    case 'lens':
+      return { kind: 'binary', positive: 'lens' }
+    case 'morphology':
+      return { kind: 'binary', positive: 'early' }
+    case 'merger':
+      return { kind: 'classes', labels: [...MERGER_CLASSES] }
+    case 'photoz':
+      return { kind: 'value' }
+  }
+}
+
+function trainTask(task: Task): TrainTask {
+  return task === 'merger' ? 'categorical' : task === 'photoz' ? 'mdn' : 'binary'
+}
+
+function buildModel(task: Task, arch: ArchitectureName, seed: number, components: number): tf.LayersModel {
+  const small = arch === 'small-cnn'
+  const inputShape: [number, number, number] = [64, 64, 3]
+  switch (task) {
+    case 'lens':
+    case 'morphology':
+      return buildSeedCnn({ inputShape, outputs: 1, head: 'sigmoid', seed, small, name: `${task}_${arch.replace('-', '_')}` })
+    case 'merger':
+      return buildMergerClassifier({ inputShape, seed, small })
+    case 'photoz':
+      return buildPhotozMdn({ inputShape, components, seed, small })
+  }
+}
+
+/** Per-band robust sky noise (1.4826 × MAD of pixel values) of the first cutouts: the asinh softening. */
+async function skyNoise(source: CatalogSource, bands: readonly string[], cutouts: CutoutOptions | undefined): Promise<number[]> {
+  const probe: PreprocessSpec = { inputShape: [64, 64, bands.length], bands, normalisation: { kind: 'none' } }
+  const set = await loadTrainingSet({ source, label: source.schema.columns[0]!.name, target: { kind: 'value' }, spec: probe, ...(cutouts ? { cutouts } : {}), limit: 128 }).catch(() => undefined)
+  if (!set) return bands.map(() => 0.01)
+  const per = 64 * 64 * bands.length
+  return bands.map((_, b) => {
+    const values: number[] = []
+    for (let r = 0; r < set.data.n; r++) for (let p = b; p < per; p += bands.length) values.push(set.data.x[r * per + p]!)
+    values.sort((a, c) => a - c)
+    const median = values[values.length >> 1]!
+    const dev = values.map((v) => Math.abs(v - median)).sort((a, c) => a - c)
+    return Math.max(1e-6, 1.4826 * dev[dev.length >> 1]!)
+  })
+}
+
+async function predict(model: tf.LayersModel, x: Float32Array, n: number, batch = 64): Promise<Float32Array> {
+  const [, h, w, c] = model.inputs[0]!.shape as number[]
+  const units = model.outputs[0]!.shape[1] as number
+  const out = new Float32Array(n * units)
+  for (let s = 0; s < n; s += batch) {
+    const count = Math.min(batch, n - s)
+    const y = tf.tidy(() => model.predict(tf.tensor4d(x.subarray(s * h! * w! * c!, (s + count) * h! * w! * c!), [count, h!, w!, c!])) as tf.Tensor)
+    out.set((await y.data()) as Float32Array, s * units)
+    y.dispose()
+  }
+  return out
+}
+
+/** Validation metrics with the anchor papers' definitions (Metcalf+19 lens metrics; Pasquet+18 / RAIL photo-z). */
+function validationMetrics(task: Task, manifestOutput: OutputSpec, raw: Float32Array, set: TrainingSet): Record<string, unknown> {
+  const n = set.data.n
+  const y = set.data.y
+  if (task === 'lens' || task === 'morphology') {
+    const preds = Float32Array.from(raw, (p) => (p > 0.5 ? 1 : 0))
+    return {
+      n, accuracy: accuracy(y, preds), auroc: auroc(raw, y),
+      ...(task === 'lens' ? { tpr0: tprAtFalsePositives(raw, y, 0), tpr10: tprAtFalsePositives(raw, y, 10) } : {}),
+      ece: expectedCalibrationError(raw, y),
+    }
+  }
+  if (task === 'merger') {
+    const C = 4
+    const preds = new Int32Array(n)
+    for (let i = 0; i < n; i++) {
+      let best = 0
+      for (let c = 1; c < C; c++) if (raw[i * C + c]! > raw[i * C + best]!) best = c
+      preds[i] = best
+    }
+    return { n, accuracy: accuracy(y, preds), labels: classLabels({ output: manifestOutput } as ModelManifest), confusion: Array.from(confusionMatrix(y, preds, C)), ece: expectedCalibrationError(raw, y) }
+  }
+  const K = manifestOutput.kind === 'mdn' ? manifestOutput.components : 1
+  const w = new Float32Array(n * K)
+  const mu = new Float32Array(n * K)
+  const sd = new Float32Array(n * K)
+  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) {
+    w[i * K + k] = raw[i * 3 * K + k]!
+    mu[i * K + k] = raw[i * 3 * K + K + k]!
+    sd[i * K + k] = raw[i * 3 * K + 2 * K + k]!
+  }
+  const mix = combineMixtures(w, mu, sd, 1, n, K)
+  const summary = summariseMixtures(mix.weights, mix.means, mix.stds, n, mix.components)
+  const pitValues = mixtureCdfAt(mix.weights, mix.means, mix.stds, n, mix.components, y)
+  const rail = railOutlierFraction(summary.median, y)
+  return {
+    n, point: 'median',
+    sigmaMad: sigmaMad(summary.median, y), biasMean: bias(summary.median, y), biasMedian: bias(summary.median, y, { statistic: 'median' }),
+    outlierFraction005: outlierFraction(summary.median, y, 0.05), railOutlierFraction: rail.fraction, railOutlierCut: rail.cut,
+    pitKs: ksUniform(pitValues), crps: meanCrps(mix.weights, mix.means, mix.stds, n, mix.components, y),
+    coverage68: intervalCoverage(summary.p16, summary.p84, y), coverage95: intervalCoverage(summary.p025, summary.p975, y),
+  }
+}
+
+/** Train a model for a task and save its bundle; returns the manifest written. */
+export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest> {
+  const log = o.log ?? (() => {})
+  const label = o.label ?? DEFAULT_LABELS[o.task]
+  const components = o.components ?? 5
+  const plan = planCutouts(o.train.schema, o.train.name, o.cutouts)
+  if (plan.bands.length !== 3) throw new SurveyError('input', `catalog ${o.train.name}: the shipped architectures take 3 bands; ${plan.where} has ${plan.bands.length} (${plan.bands.join(',')})`)
+  const softening = await skyNoise(o.train, plan.bands, o.cutouts)
+  const spec: PreprocessSpec & { pixelScale: number } = {
+    inputShape: [64, 64, 3],
+    bands: plan.bands,
+    pixelScale: Number(o.train.schema.columns.find((c) => c.name === (plan.kind === 'service' ? '' : plan.column))?.metadata?.['pixel_scale'] ?? 0.262),
+    resize: 'crop-or-pad',
+    normalisation: { kind: 'asinh', softening: softening.map((s) => Number(s.toPrecision(4))), scale: [0.25, 0.25, 0.25] },
+    nanFill: 0,
+  }
+  const target = labelKind(o.task)
+  log(`reading training set ${o.train.name} (label "${label}")`)
+  const train = await loadTrainingSet({ source: o.train, label, target, spec, ...(o.cutouts ? { cutouts: o.cutouts } : {}), ...(o.limit ? { limit: o.limit } : {}) })
+  let fit = train
+  let held: TrainingSet
+  if (o.validation) {
+    log(`reading validation set ${o.validation.name}`)
+    held = await loadTrainingSet({ source: o.validation, label, target, spec, ...(o.cutouts ? { cutouts: o.cutouts } : {}) })
+  } else {
+    // every fifth row is held out: deterministic, and independent of the shuffle seed
+    const per = 64 * 64 * 3
+    const pick = (keep: (i: number) => boolean): TrainingSet => {
+      const idx = [...Array(train.data.n).keys()].filter(keep)
+      const x = new Float32Array(idx.length * per)
+      const Y = train.data.y instanceof Int32Array ? Int32Array : Float32Array
+      const y = new Y(idx.length)
+      idx.forEach((r, j) => {
+        x.set(train.data.x.subarray(r * per, (r + 1) * per), j * per)
+        y[j] = train.data.y[r]!
+      })
+      return { data: { x, y, n: idx.length, inputShape: [64, 64, 3] }, skipped: 0, sha256: train.sha256 }
+    }
+    held = pick((i) => i % 5 === 4)
+    fit = pick((i) => i % 5 !== 4)
+  }
+  await selectTrainingBackend({ prefer: o.backend ?? 'auto' })
+  const model = buildModel(o.task, o.architecture, o.seed, components)
+  log(summaryTable(model))
+  const started = performance.now()
+  const result = await trainModel({
+    model,
+    data: fit.data,
+    validationData: held.data,
+    task: trainTask(o.task),
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    learningRate: o.learningRate,
+    seed: o.seed,
+    earlyStopping: { patience: o.patience, monitor: 'val_loss' },
+    restoreBestWeights: true,
+    augmentation: o.augment ? LECTURE_AUGMENTATION : false,
+    ...(o.checkpoint ? { checkpoint: o.checkpoint, resume: o.resume ?? false } : {}),
+    backend: o.backend ?? 'auto',
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+  })
+  const wallSeconds = (performance.now() - started) / 1000
+  const output = outputSpec(o.task, components)
+  const raw = await predict(model, held.data.x, held.data.n)
+  const metrics = validationMetrics(o.task, output, raw, held)
+  const saved = await saveLayersModel(model, { writeFile: o.writeFile, float16: o.float16 })
+  const manifest: ModelManifest = {
+    schema: 'survey-classifier/model-manifest@1',
+    name: o.name,
+    version: o.version,
+    task: o.task,
+    description: `${o.task} model, ${o.architecture} architecture (${parameterCount(model).toLocaleString('en')} parameters), trained by survey-classify train on ${train.data.n.toLocaleString('en')} labelled cutouts of ${o.train.name}`,
+    trained: true,
+    architecture: o.architecture,
+    format: 'tfjs-layers',
+    modelFile: 'model.json',
+    files: Object.fromEntries(saved.files.map((f) => [f.path, f.sha256])),
+    input: spec,
+    output,
+    mcDropout: { defaultPasses: 30 },
+    training: {
+      command: o.command, catalog: o.train.name, validation: o.validation?.name ?? 'every fifth row of the training catalog',
+      label, rows: fit.data.n, validationRows: held.data.n, skippedRows: train.skipped, dataSha256: train.sha256,
+      epochsRun: result.history.length, bestEpoch: result.bestEpoch + 1, stoppedEarly: result.stoppedEarly, batchSize: o.batchSize,
+      learningRate: o.learningRate, seed: o.seed, augmentation: o.augment ? LECTURE_AUGMENTATION : 'none', backend: result.backend,
+      wallSeconds: Math.round(wallSeconds), weightStorage: o.float16 ? 'float16' : 'float32', parameters: parameterCount(model),
+      history: result.history,
+    },
+    metrics,
+  }
+  await o.writeFile('manifest.json', new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`))
+  return manifest
+}
