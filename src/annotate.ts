@@ -64,6 +64,10 @@ export interface AnnotateOptions {
   readonly passes?: number
   /** Seed for MC dropout; default 0. */
   readonly seed?: number
+  /** Test-time augmentation over the 8 rotations/flips (combinable with MC dropout); default false. */
+  readonly tta?: boolean
+  /** Adaptive MC dropout for classifiers (see WorkerInit.adaptive); `passes` is then the maximum. */
+  readonly adaptive?: { readonly tolerance: number; readonly minPasses?: number }
   readonly cutouts?: CutoutOptions
   /** Leave the raw cutout column out of the output; default false. */
   readonly dropCutouts?: boolean
@@ -171,6 +175,8 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
       models: options.models,
       passes,
       seed: options.seed ?? 0,
+      ...(options.tta ? { tta: true } : {}),
+      ...(options.adaptive ? { adaptive: options.adaptive } : {}),
     },
     maxRetries: options.maxRetries ?? 2,
     ...(options.onWorkerFailure ? { onWorkerFailure: options.onWorkerFailure } : {}),
@@ -184,7 +190,7 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
       name: m.manifest.name, version: m.manifest.version, task: m.manifest.task, trained: m.manifest.trained,
       manifest_sha256: m.manifestHash, files_sha256: m.manifest.files,
     }))),
-    'survey_classifier:options': JSON.stringify({ batchSize, workers, maxInFlight, passes, seed: options.seed ?? 0, cutouts: plan.kind === 'service' ? { service: plan.service.template } : { column: plan.column, kind: plan.kind }, dropCutouts: options.dropCutouts ?? false }),
+    'survey_classifier:options': JSON.stringify({ batchSize, workers, maxInFlight, passes, seed: options.seed ?? 0, tta: options.tta ?? false, adaptive: options.adaptive ?? null, cutouts: plan.kind === 'service' ? { service: plan.service.template } : { column: plan.column, kind: plan.kind }, dropCutouts: options.dropCutouts ?? false }),
     'survey_classifier:input': source.name,
   }
   let writer: CatalogWriter

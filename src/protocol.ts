@@ -29,6 +29,14 @@ export interface WorkerInit {
   readonly passes: number
   /** Seed for MC dropout masks; with the same batches the outputs are reproducible. */
   readonly seed: number
+  /** Test-time augmentation: every pass also runs the 8 rotations/flips of each cutout (samples = passes × 8). */
+  readonly tta?: boolean
+  /**
+   * Adaptive MC dropout (classifiers): stop sampling an object once the MC standard error of
+   * every class's mean probability is below `tolerance`, after at least `minPasses` (default 5);
+   * `passes` is then the maximum. Mixture-density models always take all passes.
+   */
+  readonly adaptive?: { readonly tolerance: number; readonly minPasses?: number }
   /** Largest sub-batch sent through a model at once. */
   readonly maxTensorBatch?: number
 }

@@ -2,13 +2,13 @@
  * The inference worker's API: load models once, then annotate batches.
  * Plain module so tests can call it directly; `*.worker.ts` files expose it.
  */
-import { NONFINITE_COLUMN } from '../catalogs/columns.js'
+import { NONFINITE_COLUMN, classLabels } from '../catalogs/columns.js'
 import { SurveyError } from '../src/errors.js'
 import type { InferenceBatch, InferenceResult, OutputValues, WorkerApi, WorkerInfo, WorkerInit } from '../src/protocol.js'
 import { initBackend } from './model/backend.js'
 import { decodeBatch, packInputs } from './model/inputs.js'
-import { loadModel, runPasses, withSeededRandom, type LoadedModel } from './model/run-model.js'
-import { summariseOutputs } from './model/summarise.js'
+import { loadModel, runAdaptivePasses, runPasses, withSeededRandom, type LoadedModel } from './model/run-model.js'
+import { classProbabilities, classifierColumns, summariseOutputs } from './model/summarise.js'
 
 /** Create the inference API (one per worker). */
 export function createInferenceApi(): WorkerApi {
@@ -31,10 +31,21 @@ export function createInferenceApi(): WorkerApi {
       for (const loaded of models) {
         const packed = packInputs(decoded, loaded.manifest.input)
         nonFinite ??= packed.nonFinite
-        const raw = await withSeededRandom(cfg.seed, batch.batchIndex, () =>
-          runPasses(loaded, packed.x, packed.index.length, cfg.passes, cfg.maxTensorBatch ?? 32),
-        )
-        Object.assign(outputs, summariseOutputs(loaded.manifest, raw, cfg.passes, packed.index, batch.numRows))
+        const n = packed.index.length
+        const maxBatch = cfg.maxTensorBatch ?? 32
+        if (cfg.adaptive && loaded.manifest.output.kind !== 'mdn' && cfg.passes > 1) {
+          const C = classLabels(loaded.manifest).length
+          const adaptive = cfg.adaptive
+          const { summary } = await withSeededRandom(cfg.seed, batch.batchIndex, () =>
+            runAdaptivePasses(loaded, packed.x, n, cfg.passes, maxBatch, (raw, rows) => classProbabilities(loaded.manifest, raw, rows), C, adaptive),
+          )
+          Object.assign(outputs, classifierColumns(loaded.manifest, summary, packed.index, batch.numRows))
+        } else {
+          const raw = await withSeededRandom(cfg.seed, batch.batchIndex, () =>
+            runPasses(loaded, packed.x, n, cfg.passes, maxBatch, { tta: cfg.tta ?? false }),
+          )
+          Object.assign(outputs, summariseOutputs(loaded.manifest, raw, cfg.passes * (cfg.tta ? 8 : 1), packed.index, batch.numRows))
+        }
       }
       const ok = decoded.status.map((s) => s === 'ok')
       // a row that failed for one model has no trustworthy output from any model

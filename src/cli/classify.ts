@@ -44,6 +44,10 @@ models
                             replaces the pipeline's models
   --passes T                MC-dropout passes (default: the pipeline's; 1 = deterministic)
   --seed S                  seed of the MC-dropout masks (default 0)
+  --tta                     test-time augmentation: also average over the 8 rotations/flips (×8 cost)
+  --adaptive TOL            adaptive MC dropout for classifiers: stop sampling an object once the MC
+                            standard error of its class probabilities is below TOL (e.g. 0.01);
+                            --passes is then the maximum
 
 cutouts
   --cutout-column NAME      column holding cutouts (default "cutout")
@@ -90,6 +94,8 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
       model: { type: 'string', multiple: true },
       passes: { type: 'string' },
       seed: { type: 'string' },
+      tta: { type: 'boolean' },
+      adaptive: { type: 'string' },
       'cutout-column': { type: 'string' },
       'cutout-shape': { type: 'string' },
       'cutout-layout': { type: 'string' },
@@ -138,6 +144,9 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
   const maxInFlight = intOption(values['in-flight'], 'in-flight', 2 * workers, 1)
   const maxRetries = intOption(values.retries, 'retries', 2, 0)
   const seed = intOption(values.seed, 'seed', 0, 0)
+  const adaptiveTolerance = values.adaptive !== undefined ? Number(values.adaptive) : undefined
+  if (adaptiveTolerance !== undefined && !(adaptiveTolerance > 0 && adaptiveTolerance < 1)) throw new SurveyError('option', `option --adaptive must be a tolerance between 0 and 1 (e.g. 0.01), got "${values.adaptive}"`)
+  if (adaptiveTolerance !== undefined && passes < 2) throw new SurveyError('option', 'option --adaptive needs --passes of at least 2 (the maximum number of passes)')
   const sampleSeed = intOption(values['sample-seed'], 'sample-seed', 1, 0)
   const rowGroupSize = values['row-group-size'] ? { rowGroupSize: intOption(values['row-group-size'], 'row-group-size', 10_000, 1) } : {}
   const cutoutSize = values['cutout-size'] !== undefined ? intOption(values['cutout-size'], 'cutout-size', 64, 1) : undefined
@@ -149,7 +158,7 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
     const dirs = values.model ?? spec.models.map(shippedModelDir)
     for (const dir of dirs) models.push(await loadModelDir(dir))
   }
-  const outputColumns = workerKind === 'trivial' ? [PIXEL_MEAN_COLUMN] : outputColumnsFor(models.map((m) => m.manifest), passes)
+  const outputColumns = workerKind === 'trivial' ? [PIXEL_MEAN_COLUMN] : outputColumnsFor(models.map((m) => m.manifest), passes * (values.tta ? 8 : 1))
   const cutouts: CutoutOptions = {
     ...(values['cutout-column'] ? { column: values['cutout-column'] } : {}),
     ...(values['cutout-shape'] ? { shape: values['cutout-shape'] } : {}),
@@ -194,6 +203,8 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
       maxRetries,
       passes,
       seed,
+      ...(values.tta ? { tta: true } : {}),
+      ...(adaptiveTolerance !== undefined ? { adaptive: { tolerance: adaptiveTolerance } } : {}),
       cutouts,
       dropCutouts: values['drop-cutouts'] === true,
       signal: controller.signal,

@@ -7,6 +7,7 @@ import { SurveyError, errorMessage } from '../../src/errors.js'
 import { outputUnits, type ModelManifest } from '../../src/models/manifest.js'
 import type { ModelPayload } from '../../src/protocol.js'
 import { setMcDropout } from './architectures.js'
+import { PassAccumulator, type ClassifierSummary } from './uncertainty.js'
 
 /** A model ready to run in this worker. */
 export interface LoadedModel {
@@ -54,25 +55,37 @@ export async function loadModel(payload: ModelPayload): Promise<LoadedModel> {
  * most `maxBatch`. With passes > 1 the dropout layers are active (MC
  * dropout). Returns raw outputs laid out [pass][row][unit].
  */
-export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number, passes: number, maxBatch: number): Promise<Float32Array> {
+export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number, passes: number, maxBatch: number, options: { tta?: boolean; dropout?: boolean } = {}): Promise<Float32Array> {
+  const tta = options.tta ?? false
+  const dropout = options.dropout ?? passes > 1
   const [h, w, c] = loaded.manifest.input.inputShape
   const units = outputUnits(loaded.manifest.output)
-  const out = new Float32Array(passes * n * units)
+  const views = tta ? 8 : 1
+  const samples = passes * views
+  const out = new Float32Array(samples * n * units)
   if (n === 0) return out
-  if (passes > 1 && loaded.dropoutLayers === 0) {
+  if (dropout && loaded.dropoutLayers === 0) {
     throw new SurveyError('model', `model ${loaded.manifest.name} has no dropout layers, so MC dropout (passes=${passes}) is impossible; use passes=1`)
   }
-  setMcDropout(loaded.model, passes > 1)
+  if (tta && h !== w) throw new SurveyError('model', `model ${loaded.manifest.name}: test-time augmentation needs square inputs, input is ${h}×${w}`)
+  setMcDropout(loaded.model, dropout)
   try {
     for (let start = 0; start < n; start += maxBatch) {
       const count = Math.min(maxBatch, n - start)
       const input = tf.tensor4d(x.subarray(start * h * w * c, (start + count) * h * w * c), [count, h, w, c])
       try {
-        for (let t = 0; t < passes; t++) {
-          const y = loaded.model.predict(input) as tf.Tensor
-          const values = (await y.data()) as Float32Array
-          y.dispose()
-          out.set(values, (t * n + start) * units)
+        for (let v = 0; v < views; v++) {
+          const view = v === 0 ? input : dihedral(input, v)
+          try {
+            for (let t = 0; t < passes; t++) {
+              const y = loaded.model.predict(view) as tf.Tensor
+              const values = (await y.data()) as Float32Array
+              y.dispose()
+              out.set(values, ((t * views + v) * n + start) * units)
+            }
+          } finally {
+            if (view !== input) view.dispose()
+          }
         }
       } finally {
         input.dispose()
@@ -82,6 +95,38 @@ export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number,
     setMcDropout(loaded.model, false)
   }
   return out
+}
+
+/** The v-th of the 8 rotations/flips of a batch of square images (v = 0 is the identity). */
+export function dihedral(images: tf.Tensor4D, v: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    let out = v >= 4 ? (tf.reverse(images, 2) as tf.Tensor4D) : images
+    // each quarter turn: transpose rows and columns, then mirror the columns
+    for (let k = 0; k < v % 4; k++) out = tf.reverse(tf.transpose(out, [0, 2, 1, 3]), 2) as tf.Tensor4D
+    return out === images ? images.clone() : out
+  })
+}
+
+/**
+ * Adaptive MC dropout for a classifier: passes run only on the objects whose
+ * class means have not yet converged (MC standard error ≥ tolerance), up to
+ * `maxPasses`. Returns the per-object summary and the passes spent.
+ */
+export async function runAdaptivePasses(
+  loaded: LoadedModel, x: Float32Array, n: number, maxPasses: number, maxBatch: number,
+  toProbs: (raw: Float32Array, rows: number) => Float32Array, C: number, options: { tolerance: number; minPasses?: number },
+): Promise<{ summary: ClassifierSummary; totalPasses: number }> {
+  const [h, w, c] = loaded.manifest.input.inputShape
+  const per = h * w * c
+  const accumulator = new PassAccumulator(n, C, { tolerance: options.tolerance, minPasses: options.minPasses ?? 5, maxPasses })
+  if (loaded.dropoutLayers === 0) throw new SurveyError('model', `model ${loaded.manifest.name} has no dropout layers, so adaptive MC dropout is impossible`)
+  for (let pending = accumulator.pending(); pending.length > 0; pending = accumulator.pending()) {
+    const sub = new Float32Array(pending.length * per)
+    pending.forEach((row, j) => sub.set(x.subarray(row * per, (row + 1) * per), j * per))
+    const raw = await runPasses(loaded, sub, pending.length, 1, maxBatch, { dropout: true })
+    accumulator.add(toProbs(raw, pending.length), pending)
+  }
+  return { summary: accumulator.summary(), totalPasses: accumulator.totalPasses() }
 }
 
 /**

@@ -5,7 +5,7 @@ import { classColumnNames, classLabels, classifierSummaryNames, mdnColumnNames, 
 import { combineMixtures, reduceMixtures, summariseMixtures } from '../../src/metrics/mixture.js'
 import type { ModelManifest } from '../../src/models/manifest.js'
 import type { OutputValues } from '../../src/protocol.js'
-import { summariseClassifierPasses } from './uncertainty.js'
+import { summariseClassifierPasses, type ClassifierSummary } from './uncertainty.js'
 
 /** Mixture components kept per object in the PDF list columns. */
 export const PDF_COMPONENTS_KEPT = 5
@@ -53,12 +53,22 @@ export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, pas
     out[names.stds] = lists(reduced.stds)
     return out
   }
+  const probs = classProbabilities(manifest, raw, passes * n)
+  return classifierColumns(manifest, summariseClassifierPasses(probs, passes, n, classLabels(manifest).length), index, numRows)
+}
+
+/**
+ * Class probabilities [row][class] from raw classifier outputs of `rows` rows,
+ * with the manifest's temperature applied (sigmoid: one unit → two classes).
+ */
+export function classProbabilities(manifest: ModelManifest, raw: Float32Array, rows: number): Float32Array {
+  const spec = manifest.output
   const labels = classLabels(manifest)
   const C = labels.length
-  const probs = new Float32Array(passes * n * C)
+  const probs = new Float32Array(rows * C)
   const temperature = manifest.calibration?.temperature ?? 1
   if (spec.kind === 'sigmoid') {
-    for (let r = 0; r < passes * n; r++) {
+    for (let r = 0; r < rows; r++) {
       let p = raw[r]!
       if (temperature !== 1) {
         const logit = Math.log(p / (1 - p)) / temperature
@@ -68,7 +78,7 @@ export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, pas
       probs[r * 2 + 1] = p
     }
   } else {
-    for (let r = 0; r < passes * n; r++) {
+    for (let r = 0; r < rows; r++) {
       let total = 0
       for (let c = 0; c < C; c++) {
         const p = temperature === 1 ? raw[r * C + c]! : Math.pow(Math.max(raw[r * C + c]!, 1e-30), 1 / temperature)
@@ -78,7 +88,16 @@ export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, pas
       for (let c = 0; c < C; c++) probs[r * C + c] = probs[r * C + c]! / total
     }
   }
-  const s = summariseClassifierPasses(probs, passes, n, C)
+  return probs
+}
+
+/** Output columns of a classifier from its per-object summary (packed rows → batch rows via `index`). */
+export function classifierColumns(manifest: ModelManifest, s: ClassifierSummary, index: Int32Array, numRows: number): Record<string, OutputValues> {
+  const n = index.length
+  const C = classLabels(manifest).length
+  const labels = classLabels(manifest)
+  const spec = manifest.output
+  const out: Record<string, OutputValues> = {}
   const shown = spec.kind === 'sigmoid' ? [1] : labels.map((_, c) => c)
   for (const c of shown) {
     const names = classColumnNames(manifest, labels[c]!)
