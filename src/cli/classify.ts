@@ -9,6 +9,8 @@ import { annotateCatalog, type RunSummary } from '../annotate.js'
 import type { CatalogFormat } from '../catalog/open.js'
 import { SurveyError } from '../errors.js'
 import { fileWriterFactory, loadModelDir, openCatalogFile } from '../node.js'
+import { denoWasmPath, denoWorkerSpawner } from '../deno/spawn-deno.js'
+import { ENV } from '../env.js'
 import { nodeWasmPath, nodeWorkerSpawner } from '../node/spawn-node.js'
 import { packageVersion, shippedModelDir } from '../node/paths.js'
 import type { CutoutOptions } from '../pipeline/cutout-input.js'
@@ -192,8 +194,8 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
     summary = await annotateCatalog({
       source,
       createWriter,
-      spawn: nodeWorkerSpawner(workerKind),
-      wasmPath: nodeWasmPath(),
+      spawn: ENV.runtime === 'deno' ? denoWorkerSpawner(workerKind) : nodeWorkerSpawner(workerKind),
+      wasmPath: ENV.runtime === 'deno' ? denoWasmPath() : nodeWasmPath(),
       models,
       outputColumns,
       backend,
