@@ -85,10 +85,10 @@ class Seeds {
     this.i += 1;
     return this.base + this.i;
   }
-  he(): tf.initializers.Initializer {
+  he(): ReturnType<typeof tf.initializers.heNormal> {
     return tf.initializers.heNormal({ seed: this.next() });
   }
-  glorot(): tf.initializers.Initializer {
+  glorot(): ReturnType<typeof tf.initializers.glorotUniform> {
     return tf.initializers.glorotUniform({ seed: this.next() });
   }
 }
