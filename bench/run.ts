@@ -5,6 +5,7 @@
  */
 import { benchPipeline } from './pipeline.js'
 import { benchSimulate } from './simulate.js'
+import { benchUncertainty } from './uncertainty.js'
 
 const line = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`)
 
@@ -23,3 +24,10 @@ line('trivial / model throughput (how far plumbing is from limiting)', `${(p.pip
 line('peak RSS streaming 10k rows (MB)', p.peakRss10kMb.toFixed(0))
 line('peak RSS streaming 1M rows (MB; target ≤ 1024, flat)', p.peakRss1mMb.toFixed(0))
 line('peak RSS ratio 1M / 10k', (p.peakRss1mMb / p.peakRss10kMb).toFixed(2))
+
+const u = await benchUncertainty(64)
+console.log('')
+line(`uncertainty on ${u.model}${u.trained ? '' : ' (UNTRAINED)'}: one pass over ${u.images} images (s)`, u.onePassSeconds.toFixed(2))
+line('MC dropout T=30, naive: cost / one pass (target ≤ 25×)', `${u.naive30Ratio.toFixed(1)}×`)
+line(`adaptive MC dropout (tolerance ${u.adaptiveTolerance}, ≤ 30 passes): cost / one pass`, `${u.adaptiveRatio.toFixed(1)}×`)
+line('test-time augmentation, 8 rotations/flips: cost / one pass', `${u.ttaRatio.toFixed(1)}×`)
