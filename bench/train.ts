@@ -2,7 +2,8 @@
  * Training throughput of the seed CNN (64×64×3, batch 32, Adam, binary cross-entropy, dropout on)
  * through the project's own training loop (workers/train/train.ts), on tfjs 'wasm' with this
  * project's conv-gradient kernels versus the pure-JS 'cpu' backend, plus wasm with tfjs' own
- * (slow) Conv2DBackpropInput to show what replacing it gains. Run: `npx tsx bench/train.ts`.
+ * (slow) Conv2DBackpropInput to show what replacing it gains. Run: `npx tsx bench/train.ts`;
+ * per-kernel CPU times of the four convolutions: `npx tsx bench/train.ts --kernels`.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -125,7 +126,80 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
   };
 }
 
+/** Per-layer timing of one conv kernel call, in CPU milliseconds of this process. */
+export interface ConvKernelTiming {
+  layer: string;
+  forwardMs: number;
+  filterGradMs: number;
+  inputGradMs: number;
+  builtinInputGradMs: number;
+}
+
+/**
+ * Times the seed CNN's four convolutions at batch 32 on wasm: forward, the project's filter and
+ * input gradients, and tfjs' built-in input gradient (median of `repeats`, CPU ms).
+ */
+export async function benchConvKernels(repeats = 3): Promise<ConvKernelTiming[]> {
+  const builtin = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+  const layers: [string, [number, number, number, number], number, number][] = [
+    ['conv1 6×6 3→32 @64²', [32, 64, 64, 3], 6, 32],
+    ['conv2 5×5 32→64 @64²', [32, 64, 64, 32], 5, 64],
+    ['conv3 2×2 64→128 @32²', [32, 32, 32, 64], 2, 128],
+    ['conv4 3×3 128→128 @16²', [32, 16, 16, 128], 3, 128],
+  ];
+  const median = (f: () => tf.Tensor) => {
+    f().dispose();
+    const ms: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const c = process.cpuUsage();
+      const t = f();
+      t.dataSync();
+      const d = process.cpuUsage(c);
+      t.dispose();
+      ms.push((d.user + d.system) / 1000);
+    }
+    return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
+  };
+  const out: ConvKernelTiming[] = [];
+  for (const [layer, xs, k, co] of layers) {
+    const x = tf.randomUniform(xs) as tf.Tensor4D;
+    const w = tf.randomUniform([k, k, xs[3], co]) as tf.Tensor4D;
+    const dy = tf.randomUniform([xs[0], xs[1], xs[2], co]) as tf.Tensor4D;
+    const forwardMs = median(() => tf.conv2d(x, w, 1, 'same'));
+    const filterGradMs = median(() => conv2dFilterGrad(x, dy, k, co));
+    const inputGradMs = median(() => tf.conv2dTranspose(dy, w, xs, 1, 'same'));
+    let builtinInputGradMs = Number.NaN;
+    if (builtin) {
+      tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+      tf.registerKernel(builtin);
+      try {
+        builtinInputGradMs = median(() => tf.conv2dTranspose(dy, w, xs, 1, 'same'));
+      } finally {
+        tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+        tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2DBackpropInputWasm as unknown as tf.KernelFunc });
+      }
+    }
+    tf.dispose([x, w, dy]);
+    out.push({ layer, forwardMs, filterGradMs, inputGradMs, builtinInputGradMs });
+  }
+  return out;
+}
+
+function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, co: number): tf.Tensor {
+  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+    strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [k, k, x.shape[3], co],
+  } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv.includes('--kernels')) {
+    for (const t of await benchConvKernels()) {
+      console.log(`${t.layer}: forward ${t.forwardMs.toFixed(0)} ms, dW ${t.filterGradMs.toFixed(0)} ms, dx ${t.inputGradMs.toFixed(0)} ms (tfjs built-in dx ${t.builtinInputGradMs.toFixed(0)} ms)`);
+    }
+    process.exit(0);
+  }
   const r = await benchTrain();
   console.log(JSON.stringify(r));
   console.log(`wasm / cpu: ${(r.wasmImgPerSec / r.cpuImgPerSec).toFixed(1)}× wall, ${(r.wasmImgPerCpuSec / r.cpuImgPerCpuSec).toFixed(1)}× per cpu-s`);

@@ -78,16 +78,20 @@ const DEFAULT_DROPOUT: Required<SeedCnnDropout> = { conv1: 0.5, conv2: 0.25, con
 /** Class names of the 4 merger stages, in output order. */
 export const MERGER_CLASSES = Object.freeze(['non-merger', 'pre-merger', 'ongoing', 'post-merger'] as const);
 
-class Seeds {
+/** Deterministic per-layer initialiser seeds: base + 1, base + 2, ... in layer-creation order. */
+export class Seeds {
   private i = 0;
   constructor(private readonly base: number) {}
+  /** The next seed. */
   next(): number {
     this.i += 1;
     return this.base + this.i;
   }
+  /** He-normal initialiser (for ReLU layers) with the next seed. */
   he(): ReturnType<typeof tf.initializers.heNormal> {
     return tf.initializers.heNormal({ seed: this.next() });
   }
+  /** Glorot-uniform initialiser (for output layers) with the next seed. */
   glorot(): ReturnType<typeof tf.initializers.glorotUniform> {
     return tf.initializers.glorotUniform({ seed: this.next() });
   }
