@@ -84,4 +84,18 @@ describe('uncertainty modes in the worker', () => {
       expect(tight.summary.mutualInformation[i]!).toBeGreaterThanOrEqual(0)
     }
   }, 120_000)
+
+  it('MC passes that reuse the layers before the first dropout give exactly the full model\'s results', async () => {
+    const { loadModel, runPasses, withSeededRandom } = await import('../../workers/model/run-model.js')
+    const { decodeBatch, packInputs } = await import('../../workers/model/inputs.js')
+    const loaded = await loadModel(model)
+    expect(loaded.split).toBeDefined()
+    // the seed CNN's first dropout follows conv1: the prefix is conv1 and its ReLU
+    expect(loaded.split!.prefix.outputs[0]!.shape).toEqual([null, 64, 64, 32])
+    const packed = packInputs(await decodeBatch(batch()), model.manifest.input)
+    const reused = await withSeededRandom(3, 0, () => runPasses(loaded, packed.x, N, 4, 32, { reusePrefix: true }))
+    const full = await withSeededRandom(3, 0, () => runPasses(loaded, packed.x, N, 4, 32, { reusePrefix: false }))
+    expect(Array.from(reused)).toEqual(Array.from(full))
+    expect(new Set(Array.from(reused.subarray(0, N)).map((v, i) => v === reused[N + i])).has(false)).toBe(true)
+  }, 120_000)
 })

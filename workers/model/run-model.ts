@@ -15,6 +15,31 @@ export interface LoadedModel {
   readonly model: tf.LayersModel
   /** Dropout layers that MC dropout can switch on (0: MC dropout impossible). */
   readonly dropoutLayers: number
+  /**
+   * The model cut just before its first dropout layer, when it is a simple chain of layers:
+   * MC passes compute `prefix` once and run only `suffix` T times (same weights, same result).
+   */
+  readonly split?: { readonly prefix: tf.LayersModel; readonly suffix: tf.LayersModel }
+}
+
+/** Cut a chain-shaped model before its first dropout layer (undefined for graphs that are not a chain). */
+export function splitAtFirstDropout(model: tf.LayersModel): LoadedModel['split'] {
+  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer')
+  const first = layers.findIndex((l) => /Dropout$/.test(l.getClassName()))
+  if (first < 1 || model.inputs.length !== 1 || model.outputs.length !== 1) return undefined
+  for (let i = 0; i < layers.length; i++) {
+    const nodes = (layers[i] as unknown as { inboundNodes: { inboundLayers: tf.layers.Layer[] }[] }).inboundNodes
+    if (nodes.length !== 1 || nodes[0]!.inboundLayers.length !== 1) return undefined
+    const from = nodes[0]!.inboundLayers[0]!
+    if (i === 0 ? from.getClassName() !== 'InputLayer' : from !== layers[i - 1]) return undefined
+  }
+  if (layers[layers.length - 1]!.output !== model.outputs[0]) return undefined
+  const prefix = tf.model({ inputs: model.inputs, outputs: layers[first - 1]!.output as tf.SymbolicTensor })
+  const cut = layers[first]!.input as tf.SymbolicTensor
+  const input = tf.input({ shape: cut.shape.slice(1) as number[] })
+  let y: tf.SymbolicTensor = input
+  for (const layer of layers.slice(first)) y = layer.apply(y) as tf.SymbolicTensor
+  return { prefix, suffix: tf.model({ inputs: input, outputs: y }) }
 }
 
 interface ModelJson {
@@ -47,7 +72,8 @@ export async function loadModel(payload: ModelPayload): Promise<LoadedModel> {
   if (model.outputs.length !== 1 || outShape[outShape.length - 1] !== units) {
     throw new SurveyError('model', `${where}: output shape is [${outShape.map((d) => d ?? 'null').join(', ')}], manifest output (${manifest.output.kind}) needs ${units} units`)
   }
-  return { manifest, model, dropoutLayers: setMcDropout(model, false) }
+  const split = splitAtFirstDropout(model)
+  return { manifest, model, dropoutLayers: setMcDropout(model, false), ...(split ? { split } : {}) }
 }
 
 /**
@@ -55,7 +81,7 @@ export async function loadModel(payload: ModelPayload): Promise<LoadedModel> {
  * most `maxBatch`. With passes > 1 the dropout layers are active (MC
  * dropout). Returns raw outputs laid out [pass][row][unit].
  */
-export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number, passes: number, maxBatch: number, options: { tta?: boolean; dropout?: boolean } = {}): Promise<Float32Array> {
+export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number, passes: number, maxBatch: number, options: { tta?: boolean; dropout?: boolean; reusePrefix?: boolean } = {}): Promise<Float32Array> {
   const tta = options.tta ?? false
   const dropout = options.dropout ?? passes > 1
   const [h, w, c] = loaded.manifest.input.inputShape
@@ -76,14 +102,19 @@ export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number,
       try {
         for (let v = 0; v < views; v++) {
           const view = v === 0 ? input : dihedral(input, v)
+          // with several MC passes, the layers before the first dropout run once
+          const split = passes > 1 && dropout && (options.reusePrefix ?? true) ? loaded.split : undefined
+          const shared = split ? (split.prefix.predict(view) as tf.Tensor) : view
+          const net = split ? split.suffix : loaded.model
           try {
             for (let t = 0; t < passes; t++) {
-              const y = loaded.model.predict(view) as tf.Tensor
+              const y = net.predict(shared) as tf.Tensor
               const values = (await y.data()) as Float32Array
               y.dispose()
               out.set(values, ((t * views + v) * n + start) * units)
             }
           } finally {
+            if (shared !== view) shared.dispose()
             if (view !== input) view.dispose()
           }
         }
