@@ -4,7 +4,7 @@
 import { drawText, GLYPH_HEIGHT } from './font.js'
 import { BANDS } from './observe.js'
 import { validateSimulateOptions, type SimulateOptions } from './options.js'
-import { encodePng } from './png-encode.js'
+import { encodePng } from '../cutouts/png.js'
 import { createSceneContext, simulateObject, type ObjectClass, type SimObject } from './scene.js'
 
 /** Options of {@link renderContactSheet}: simulation options (n is ignored) plus layout. */
@@ -130,5 +130,5 @@ export async function renderContactSheet(o: ContactSheetOptions): Promise<Uint8A
       got++
     }
   })
-  return encodePng(buf, w, h)
+  return encodePng({ width: w, height: h, channels: 3, data: buf })
 }
