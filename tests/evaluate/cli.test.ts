@@ -3,24 +3,13 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
+import { capture } from '../helpers/capture.js'
 import { describe, expect, it } from 'vitest'
 import { EVALUATE_HELP, evaluateCommand } from '../../src/cli/evaluate.js'
 import { exitCodeFor } from '../../src/cli/exit-codes.js'
 import { errorMessage, isSurveyError } from '../../src/errors.js'
 import type { EvaluationReport } from '../../src/evaluate/index.js'
 import { classifierExtras, LENS_OUTPUT, tempDir, testManifest, writeAnnotated } from './annotated.js'
-
-function capture(): { stream: NodeJS.WriteStream; text: () => string } {
-  let text = ''
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString()
-      done()
-    },
-  }) as unknown as NodeJS.WriteStream
-  return { stream, text: () => text }
-}
 
 /** Run the command as main() does: a thrown error becomes its exit code and a message. */
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

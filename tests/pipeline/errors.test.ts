@@ -4,7 +4,7 @@ import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
+import { capture } from '../helpers/capture.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { openParquetCatalog, urlBuffer } from '../../src/index.js'
@@ -12,17 +12,6 @@ import { openParquetCatalog, urlBuffer } from '../../src/index.js'
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
 const MODEL = join(import.meta.dirname, '..', '..', 'models', 'seed-cnn-untrained')
 const TMP = join(import.meta.dirname, '..', '.tmp', 'errors')
-
-function capture(): { stream: NodeJS.WriteStream; text: () => string } {
-  let text = ''
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString()
-      done()
-    },
-  }) as unknown as NodeJS.WriteStream
-  return { stream, text: () => text }
-}
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out = capture()
