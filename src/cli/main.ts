@@ -9,6 +9,7 @@ import { packageVersion } from '../node/paths.js'
 import { CLASSIFY_HELP, classifyCommand } from './classify.js'
 import { EVALUATE_HELP, evaluateCommand } from './evaluate.js'
 import { TRAIN_HELP, trainCommand } from './train.js'
+import { CALIBRATE_HELP, calibrateCommand } from './calibrate.js'
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js'
 import type { CommandIo } from './shared.js'
 import { SIMULATE_HELP, simulateCommand } from './simulate.js'
@@ -23,6 +24,7 @@ commands
   simulate    write a simulated multi-band survey with truth columns
   evaluate    metrics JSON and an HTML report for an annotated catalog with truth columns
   train       train a model on a labelled catalog and write a model bundle with its manifest
+  calibrate   fit temperature / PDF-width calibration on a labelled catalog into a model's manifest
   help [cmd]  show help for a command
 
   --version   print the version
@@ -40,6 +42,7 @@ const COMMANDS: Readonly<Record<string, { run: (argv: readonly string[], io: Com
   simulate: { run: simulateCommand, help: SIMULATE_HELP },
   evaluate: { run: evaluateCommand, help: EVALUATE_HELP },
   train: { run: trainCommand, help: TRAIN_HELP },
+  calibrate: { run: calibrateCommand, help: CALIBRATE_HELP },
 })
 
 /** Run the CLI with arguments (without node and script); returns the exit code. */

@@ -41,4 +41,19 @@ it('trains a model from a simulated catalog into a bundle the pipeline accepts',
   const [row] = (await db.runAndReadAll(`select count(*), sum(merger_p_non_merger + merger_p_pre_merger + merger_p_ongoing + merger_p_post_merger) from '${out}'`)).getRowsJS()
   expect(Number(row![0])).toBe(96)
   expect(row![1] as number).toBeCloseTo(96, 2)
-}, 180_000)
+
+  // calibration: a temperature fitted on labelled data, written into the manifest and applied at inference
+  const read = async (path: string) => (await db.runAndReadAll(`select merger_p_non_merger, merger_label from '${path}' order by id`)).getRowsJS()
+  const before = await read(out)
+  expect(await main(['calibrate', model, join(TMP, 'train.parquet')], io)).toBe(0)
+  const calibrated = JSON.parse(await readFile(join(model, 'manifest.json'), 'utf8'))
+  expect(calibrated.calibration.temperature).toBeGreaterThan(0)
+  expect(calibrated.calibrationFit).toMatchObject({ rows: 96, passes: 1, method: 'temperature scaling of the log-probabilities' })
+  expect(calibrated.calibrationFit.nllAfter).toBeLessThanOrEqual(calibrated.calibrationFit.nllBefore)
+  const out2 = join(TMP, 'annotated-calibrated.parquet')
+  expect(await main(['classify', join(TMP, 'train.parquet'), '-o', out2, '--model', model, '--backend', 'wasm', '--workers', '1', '--quiet'], io)).toBe(0)
+  const after = await read(out2)
+  expect(after.map((r) => r[0])).not.toEqual(before.map((r) => r[0]))
+  // softmax(log p / T) changes how sure the model is, never which class it prefers
+  expect(after.map((r) => r[1])).toEqual(before.map((r) => r[1]))
+}, 240_000)
