@@ -110,7 +110,7 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
   let builtinRate: Rate = { wall: Number.NaN, cpu: Number.NaN };
   if ((opts.builtinInput ?? true) && builtin && builtin.kernelFunc !== (conv2DBackpropInputWasm as unknown as tf.KernelFunc)) {
     tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-    tf.registerKernel(builtin);
+    useKernel(builtin);
     try {
       builtinRate = await stepsPerSec('wasm', Math.min(2, opts.wasmSteps ?? 4), batchSize, true);
     } finally {
@@ -133,6 +133,16 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
     batchSize,
     cpuBatchSize,
   };
+}
+
+/**
+ * Registers a kernel config and runs its setup on the live wasm backend (tfjs runs setupFuncs
+ * only when a backend initialises, and the built-in kernel was unregistered before that).
+ */
+function useKernel(config: tf.KernelConfig): void {
+  tf.registerKernel(config);
+  const backend = tf.findBackend('wasm');
+  if (backend && config.setupFunc) config.setupFunc(backend);
 }
 
 /** Per-layer timing of one conv kernel call, in CPU milliseconds of this process. */
@@ -182,7 +192,7 @@ export async function benchConvKernels(repeats = 3): Promise<ConvKernelTiming[]>
     let builtinInputGradMs = Number.NaN;
     if (builtin) {
       tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-      tf.registerKernel(builtin);
+      useKernel(builtin);
       try {
         builtinInputGradMs = median(() => tf.conv2dTranspose(dy, w, xs, 1, 'same'));
       } finally {
