@@ -68,13 +68,9 @@ export function float32ToFloat16Bits(v: number): number {
   return sign | half;
 }
 
-/** Lower-case hex sha256 of `data` via `crypto.subtle`. */
-export async function sha256Hex(data: Uint8Array): Promise<string> {
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle) throw new Error('save: crypto.subtle is not available in this runtime');
-  const digest = await subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+/** Lower-case hex sha256 (the project's one implementation, in src/models/bundle.ts). */
+export { sha256Hex } from '../../src/models/bundle.js'
+import { sha256Hex } from '../../src/models/bundle.js'
 
 /**
  * Writes `model` as model.json + `group1-shardXofY.bin` through `opts.writeFile` and returns the
