@@ -18,15 +18,33 @@ export interface PipelineSpec {
 /** The shipped pipelines. */
 export const PIPELINES = Object.freeze({
   default: {
-    description: 'every shipped model (until trained models ship: the untrained seed CNN, for plumbing only)',
-    models: ['seed-cnn-untrained'],
-    passes: 1,
+    description: 'the shipped trained models: lens finder, morphology (early/late) and photo-z mixture-density network (small CNNs trained on the simulated survey), 30 MC-dropout passes',
+    models: ['lens-small-cnn', 'morphology-small-cnn', 'photoz-small-cnn'],
+    passes: 30,
     batchSize: 32,
   },
   'seed-cnn-untrained': {
     description: 'the Dominguez-Sanchez+18 seed CNN with seeded, UNTRAINED weights: exercises tensors, backends and transfers; its outputs are not science',
     models: ['seed-cnn-untrained'],
     passes: 1,
+    batchSize: 32,
+  },
+  lens: {
+    description: 'strong-lens finder only (small CNN, sigmoid), 30 MC-dropout passes',
+    models: ['lens-small-cnn'],
+    passes: 30,
+    batchSize: 32,
+  },
+  morphology: {
+    description: 'early/late-type morphology only (small CNN, sigmoid), 30 MC-dropout passes',
+    models: ['morphology-small-cnn'],
+    passes: 30,
+    batchSize: 32,
+  },
+  photoz: {
+    description: 'photometric redshift only (small CNN + 5-component mixture-density head), 30 MC-dropout passes',
+    models: ['photoz-small-cnn'],
+    passes: 30,
     batchSize: 32,
   },
 } as const satisfies Record<string, PipelineSpec>)
