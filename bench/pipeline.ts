@@ -31,6 +31,11 @@ export interface PipelineBenchResult {
   readonly pipelineTrivialRowsPerSec: number
   readonly peakRss10kMb: number
   readonly peakRss1mMb: number
+  /** The same two runs with the V8 heap capped at 192 MB (V8 otherwise grows its heap lazily on long runs). */
+  readonly peakRss10kCappedMb: number
+  readonly peakRss1mCappedMb: number
+  /** The full pipeline with the model, leaving the raw cutout column out of the output. */
+  readonly pipelineModelDropCutoutsImgPerSec: number
 }
 
 const TMP = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'out', 'bench')
@@ -45,9 +50,10 @@ async function writeSample(path: string, n: number): Promise<void> {
   await writeFile(path, sink.bytes())
 }
 
-function streamInChild(input: string, output: string): number {
+function streamInChild(input: string, output: string, heapMb?: number): number {
   const driver = fileURLToPath(new URL(`./stream-catalog.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url))
-  const args = import.meta.url.endsWith('.ts') ? ['--import', 'tsx', driver, input, output] : [driver, input, output]
+  const limit = heapMb ? [`--max-old-space-size=${heapMb}`] : []
+  const args = import.meta.url.endsWith('.ts') ? [...limit, '--import', 'tsx', driver, input, output] : [...limit, driver, input, output]
   const child = spawnSync(process.execPath, args, { encoding: 'utf8' })
   if (child.status !== 0) throw new Error(`stream driver failed: ${child.stderr.slice(-1000)}`)
   return (JSON.parse(child.stdout.trim().split('\n').pop()!) as { peakRss: number }).peakRss / 2 ** 20
@@ -94,7 +100,7 @@ export async function benchPipeline(rows = 512): Promise<PipelineBenchResult> {
   const modelAlone = rows / ((performance.now() - t0) / 1000)
 
   // the full pipeline with one worker running the same model (after a warm-up run)
-  const run = async (worker: 'inference' | 'trivial', out: string): Promise<number> => {
+  const run = async (worker: 'inference' | 'trivial', out: string, dropCutouts = false): Promise<number> => {
     const summary = await annotateCatalog({
       source: await openCatalogFile(input),
       createWriter: fileWriterFactory(out),
@@ -106,12 +112,14 @@ export async function benchPipeline(rows = 512): Promise<PipelineBenchResult> {
       workers: 1,
       batchSize,
       maxInFlight: 2,
+      dropCutouts,
     })
     return summary.rowsDone / summary.elapsedSeconds
   }
   t0 = performance.now()
   const pipelineModel = await run('inference', join(TMP, 'model-out.parquet'))
   const pipelineTrivial = await run('trivial', join(TMP, 'trivial-out.parquet'))
+  const pipelineModelDrop = await run('inference', join(TMP, 'model-drop-out.parquet'), true)
 
   // peak RSS, 10k vs 1M rows, each in a fresh process
   const small = join(TMP, 'rows-10k.parquet')
@@ -120,6 +128,11 @@ export async function benchPipeline(rows = 512): Promise<PipelineBenchResult> {
   await tinyCatalog(big, 1_000_000)
   const rss10k = streamInChild(small, join(TMP, 'rows-10k-out.parquet'))
   const rss1m = streamInChild(big, join(TMP, 'rows-1m-out.parquet'))
+  const rss10kCapped = streamInChild(small, join(TMP, 'rows-10k-out.parquet'), 192)
+  const rss1mCapped = streamInChild(big, join(TMP, 'rows-1m-out.parquet'), 192)
   await rm(big, { force: true })
-  return { rows, modelAloneImgPerSec: modelAlone, pipelineModelImgPerSec: pipelineModel, pipelineTrivialRowsPerSec: pipelineTrivial, peakRss10kMb: rss10k, peakRss1mMb: rss1m }
+  return {
+    rows, modelAloneImgPerSec: modelAlone, pipelineModelImgPerSec: pipelineModel, pipelineTrivialRowsPerSec: pipelineTrivial,
+    pipelineModelDropCutoutsImgPerSec: pipelineModelDrop, peakRss10kMb: rss10k, peakRss1mMb: rss1m, peakRss10kCappedMb: rss10kCapped, peakRss1mCappedMb: rss1mCapped,
+  }
 }
