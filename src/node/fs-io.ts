@@ -2,7 +2,8 @@
  * Node file adapters: random-access file buffers, byte streams and file sinks.
  */
 import { createReadStream } from 'node:fs'
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { SurveyError } from '../errors.js'
 import type { NamedBuffer } from '../catalog/byte-source.js'
 import type { ByteSink } from '../catalog/sink.js'
@@ -56,6 +57,8 @@ export async function fileSink(path: string): Promise<ByteSink> {
   const partial = `${path}.partial`
   let handle: FileHandle
   try {
+    // a missing output folder is created, as users expect of `-o out/annotated.parquet`
+    await mkdir(dirname(path), { recursive: true })
     handle = await open(partial, 'w')
   } catch (cause) {
     throw new SurveyError('output', `output ${path} cannot be created: ${String(cause)}`, { cause })

@@ -85,6 +85,13 @@ describe('bad input catalogs', () => {
     expect(rows[17]!['status_detail']).toBe('cutout in row 17 of column "cutout" of ' + fixture('list-chw-nometa.parquet') + ' has 192 values, expected 9×9×3 = 243')
   })
 
+  it('creates a missing output folder', async () => {
+    const output = tmp('new/folder/out.parquet')
+    const r = await cli('classify', fixture('list-hwc-snappy.parquet'), '-o', output, '--worker', 'trivial', '--quiet')
+    expect(r.code).toBe(0)
+    expect(existsSync(output)).toBe(true)
+  })
+
   it('writes an empty output for an empty catalog', async () => {
     const r = await cli('classify', fixture('empty.parquet'), '-o', tmp('empty-out.parquet'), '--worker', 'trivial', '--cutout-shape', '1x1x1', '--json')
     expect(r.code).toBe(0)
