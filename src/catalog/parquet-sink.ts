@@ -14,8 +14,14 @@ import type { CatalogWriter } from './writer.js'
 
 /** Options for {@link createParquetWriter}. */
 export interface ParquetWriterOptions {
-  /** Rows per row group; default 10,000 (cutout catalogs: keep groups to tens of MB). */
+  /** Rows per row group at most; default 10,000. */
   readonly rowGroupSize?: number
+  /**
+   * Approximate uncompressed bytes per row group; default 8 MiB. Cutout catalogs get small row
+   * groups this way, so encoding one (synchronous work on the writing thread) never stalls the
+   * pipeline for long.
+   */
+  readonly rowGroupBytes?: number
   /** Compression codec; default 'SNAPPY' (readable by every Parquet reader). */
   readonly codec?: 'SNAPPY' | 'UNCOMPRESSED'
   /** Input schema of the same format, to reproduce input column types exactly. */
@@ -38,6 +44,28 @@ class SinkByteWriter extends ByteWriter {
   override finish(): Promise<void> {
     return this.flush()
   }
+}
+
+/** Rough uncompressed bytes per row of a chunk (lists and strings measured on its first rows). */
+function rowBytes(chunk: CatalogChunk): number {
+  const sample = Math.min(chunk.numRows, 16)
+  let bytes = 0
+  for (const values of Object.values(chunk.columns)) {
+    if (ArrayBuffer.isView(values)) {
+      bytes += (values as Float64Array).BYTES_PER_ELEMENT
+      continue
+    }
+    let total = 0
+    for (let i = 0; i < sample; i++) {
+      const v = (values as readonly unknown[])[i]
+      if (ArrayBuffer.isView(v)) total += (v as Uint8Array).byteLength
+      else if (Array.isArray(v)) total += v.length * 8
+      else if (typeof v === 'string') total += v.length
+      else total += 8
+    }
+    bytes += total / Math.max(1, sample)
+  }
+  return bytes
 }
 
 /** The docs JSON stored under {@link COLUMNS_METADATA_KEY}. */
@@ -80,7 +108,9 @@ function toParquetValues(spec: ColumnSpec, values: ColumnValues, element: Schema
  * provenance to the footer.
  */
 export function createParquetWriter(sink: ByteSink, schema: CatalogSchema, options: ParquetWriterOptions = {}): CatalogWriter {
-  const rowGroupSize = options.rowGroupSize ?? 10_000
+  const maxRows = options.rowGroupSize ?? 10_000
+  const targetBytes = options.rowGroupBytes ?? 8 * 2 ** 20
+  let rowGroupSize = maxRows
   const native = options.native?.format === 'parquet' ? columnElements(options.native.elements) : undefined
   const elements: SchemaElement[] = [{ name: 'root', num_children: schema.columns.length }]
   const leafElement = new Map<string, SchemaElement>()
@@ -133,6 +163,7 @@ export function createParquetWriter(sink: ByteSink, schema: CatalogSchema, optio
     async write(chunk) {
       if (state !== 'open') throw new SurveyError('output', `parquet writer (${sink.name}) is ${state}`)
       if (chunk.numRows === 0) return
+      if (rowsWritten === 0 && pending.length === 0) rowGroupSize = Math.max(16, Math.min(maxRows, Math.floor(targetBytes / Math.max(1, rowBytes(chunk)))))
       pending.push(chunk)
       pendingRows += chunk.numRows
       if (pendingRows >= rowGroupSize) await flushGroup()

@@ -42,9 +42,8 @@ export function nodeWorkerSpawner(kind: NodeWorkerKind, options: NodeSpawnOption
     let terminating = false
     const died = new Promise<Error>((resolve) => {
       worker.once('error', (error) => resolve(new Error(`worker ${index} failed: ${error.message}`, { cause: error })))
-      worker.once('exit', (code) => {
-        if (!terminating) resolve(new Error(`worker ${index} exited with code ${code}`))
-      })
+      // a deliberate stop settles `died` too, so calls still queued on the worker fail over
+      worker.once('exit', (code) => resolve(new Error(terminating ? `worker ${index} was stopped` : `worker ${index} exited with code ${code}`)))
     })
     return {
       endpoint: nodeEndpoint(worker),

@@ -10,7 +10,7 @@ import type { InferenceBatch, InferenceResult, WorkerApi, WorkerInfo, WorkerInit
 /** A started worker, whatever the runtime. */
 export interface WorkerHandle {
   readonly endpoint: Endpoint
-  /** Settles (never rejects) with an error when the worker dies on its own. */
+  /** Settles (never rejects) with an error when the worker dies or is stopped. */
   readonly died: Promise<Error>
   terminate(): void | Promise<unknown>
 }
@@ -32,6 +32,11 @@ export interface WorkerPoolOptions {
   readonly init: WorkerInit
   /** Attempts after the first for a failing batch; default 2. */
   readonly maxRetries?: number
+  /**
+   * Batches handed to one worker at a time; default 2, so a worker always has its next batch
+   * queued while the main thread is busy (encoding output, reading input).
+   */
+  readonly queuePerWorker?: number
   /** Called when a worker fails and is replaced. */
   readonly onWorkerFailure?: (event: { slot: number; batchIndex: number; attempt: number; error: Error }) => void
 }
@@ -40,7 +45,12 @@ interface Slot {
   index: number
   handle: WorkerHandle
   api: Remote<WorkerApi>
-  busy: boolean
+  /** Batches dispatched to this worker and not yet settled. */
+  running: number
+  /** Bumped at every restart, so concurrent failures of one worker restart it once. */
+  generation: number
+  /** Set while the worker is being restarted. */
+  restarting?: Promise<void>
 }
 
 /** A batch whose every attempt failed: its rows should carry an error status. */
@@ -81,7 +91,7 @@ export class WorkerPool {
   private static async start(options: WorkerPoolOptions, index: number): Promise<Slot & { info: WorkerInfo }> {
     const handle = options.spawn(index)
     const api = wrap<WorkerApi>(handle.endpoint)
-    const slot = { index, handle, api, busy: false }
+    const slot: Slot = { index, handle, api, running: 0, generation: 0 }
     try {
       const info = await Promise.race([
         api.init(options.init),
@@ -110,19 +120,30 @@ export class WorkerPool {
     return this.slots.length
   }
 
+  private get capacity(): number {
+    return Math.max(1, this.options.queuePerWorker ?? 2)
+  }
+
+  /** The least loaded worker with room, or wait for one. */
   private acquire(): Promise<Slot> {
-    const free = this.slots.find((s) => !s.busy)
-    if (free) {
-      free.busy = true
-      return Promise.resolve(free)
+    let best: Slot | undefined
+    for (const s of this.slots) if (!s.restarting && s.running < this.capacity && (!best || s.running < best.running)) best = s
+    if (best) {
+      best.running++
+      return Promise.resolve(best)
     }
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }))
   }
 
+  /** A dispatch on `slot` settled: hand its room to a waiting batch. */
   private release(slot: Slot): void {
+    slot.running--
+    if (slot.restarting || !this.slots.includes(slot)) return
     const next = this.waiting.shift()
-    if (next) next.resolve(slot)
-    else slot.busy = false
+    if (next) {
+      slot.running++
+      next.resolve(slot)
+    }
   }
 
   /**
@@ -140,20 +161,32 @@ export class WorkerPool {
       if (this.closed) throw new SurveyError('cancelled', 'worker pool is closed')
       const payload = make()
       batchIndex = payload.batch.batchIndex
+      const { api, handle, generation } = slot
       try {
         const result = await Promise.race([
-          slot.api.infer(transfer(payload.batch, [...payload.transfer])),
-          slot.handle.died.then((error) => {
+          api.infer(transfer(payload.batch, [...payload.transfer])),
+          handle.died.then((error) => {
             throw error
           }),
         ])
         this.release(slot)
         return result
       } catch (error) {
-        lastError = error instanceof Error ? error : new Error(errorMessage(error))
         if (this.closed) throw new SurveyError('cancelled', 'worker pool is closed')
-        this.options.onWorkerFailure?.({ slot: slot.index, batchIndex, attempt, error: lastError })
-        await this.replace(slot)
+        // The first failure of a worker is the batch it was running: that attempt counts, and it
+        // restarts the worker. Batches queued behind it fail with it through no fault of their
+        // own: they wait for the restart and go again without spending an attempt.
+        const collateral = slot.generation !== generation || slot.restarting !== undefined
+        if (collateral) {
+          attempt--
+        } else {
+          lastError = error instanceof Error ? error : new Error(errorMessage(error))
+          this.options.onWorkerFailure?.({ slot: slot.index, batchIndex, attempt, error: lastError })
+          slot.restarting = this.replace(slot)
+        }
+        const restarting = slot.restarting
+        this.release(slot)
+        await restarting
       }
     }
     throw new BatchFailure(batchIndex, maxRetries + 1, lastError)
@@ -165,7 +198,13 @@ export class WorkerPool {
       const fresh = await WorkerPool.start(this.options, slot.index)
       slot.handle = fresh.handle
       slot.api = fresh.api
-      this.release(slot)
+      slot.generation++
+      slot.restarting = undefined
+      // the fresh worker has room again: wake as many waiting batches as it can take
+      while (slot.running < this.capacity && this.waiting.length > 0) {
+        slot.running++
+        this.waiting.shift()!.resolve(slot)
+      }
     } catch (error) {
       // a worker that cannot even restart leaves the pool smaller; with none left, fail loudly
       this.slots.splice(this.slots.indexOf(slot), 1)
