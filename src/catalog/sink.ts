@@ -1,6 +1,7 @@
 /**
  * Byte sinks: where writers put the bytes of an output catalog.
  */
+import { concatBytes } from '../bytes.js'
 
 /** An append-only destination for an output catalog's bytes. */
 export interface ByteSink {
@@ -32,16 +33,7 @@ export function memorySink(name = 'memory'): MemorySink {
     abort: async () => {
       parts = []
     },
-    bytes() {
-      const total = parts.reduce((n, p) => n + p.byteLength, 0)
-      const out = new Uint8Array(total)
-      let at = 0
-      for (const part of parts) {
-        out.set(part, at)
-        at += part.byteLength
-      }
-      return out
-    },
+    bytes: () => concatBytes(parts),
     blob: (type = 'application/octet-stream') => new Blob(parts as BlobPart[], { type }),
   }
 }

@@ -3,6 +3,7 @@
  * Deno and their workers all provide. Used by the PNG codec and for
  * gzip-compressed FITS cutouts.
  */
+import { concatBytes } from '../bytes.js'
 
 /** Formats accepted by {@link inflateBytes} and {@link deflateBytes}. */
 export type CompressionFormatName = 'deflate' | 'gzip' | 'deflate-raw'
@@ -34,13 +35,7 @@ async function runTransform(
   }
   await written
   if (parts.length === 1 && parts[0]) return parts[0]
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
+  return concatBytes(parts)
 }
 
 /**

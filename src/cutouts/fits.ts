@@ -6,6 +6,7 @@
  * BZERO and BLANK. Tables, random groups and tile compression are not images
  * here and are skipped or rejected with an error that says why.
  */
+import { concatBytes } from '../bytes.js'
 
 /** A FITS header value: strings, numbers (integers and reals) and logicals. */
 export type FitsHeaderValue = string | number | boolean
@@ -434,12 +435,5 @@ export function encodeFits(
     else view.setBigInt64(i * 8, BigInt(raw))
   }
   hdus.push(body)
-  const total = hdus.reduce((n, h) => n + h.length, 0)
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const h of hdus) {
-    out.set(h, offset)
-    offset += h.length
-  }
-  return out
+  return concatBytes(hdus)
 }

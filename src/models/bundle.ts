@@ -2,6 +2,7 @@
  * Loading a model bundle (manifest.json + model.json + weight shards) on the
  * main thread, verifying every file's sha256 before any row is processed.
  */
+import { concatBytes } from '../bytes.js'
 import { SurveyError, errorMessage } from '../errors.js'
 import type { ModelPayload } from '../protocol.js'
 import { validateManifest } from './manifest.js'
@@ -66,13 +67,7 @@ export async function loadModelBundle(read: ReadModelFile, where: string): Promi
       shards.push(shard)
     }
   }
-  const total = shards.reduce((n, s) => n + s.byteLength, 0)
-  const weights = new Uint8Array(total)
-  let at = 0
-  for (const s of shards) {
-    weights.set(s, at)
-    at += s.byteLength
-  }
+  const weights = concatBytes(shards)
   return { manifest, manifestHash: await sha256Hex(manifestBytes), modelJson, weights: weights.buffer }
 }
 
