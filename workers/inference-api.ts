@@ -14,6 +14,9 @@ import { classProbabilities, classifierColumns, summariseOutputs } from './model
 export function createInferenceApi(): WorkerApi {
   let config: WorkerInit | undefined
   let models: LoadedModel[] = []
+  // The pool queues a second batch on a busy worker; batches still run one at a time, in order,
+  // so each owns the seeded Math.random (MC dropout masks) and the backend while it runs.
+  const serial = serialQueue()
   return {
     async init(init: WorkerInit): Promise<WorkerInfo> {
       const info = await initBackend(init.backend, init.wasmPath)
@@ -22,7 +25,7 @@ export function createInferenceApi(): WorkerApi {
       config = init
       return info
     },
-    async infer(batch: InferenceBatch): Promise<InferenceResult> {
+    infer: (batch: InferenceBatch): Promise<InferenceResult> => serial(async () => {
       const cfg = config
       if (!cfg) throw new SurveyError('worker', 'worker: infer called before init')
       const decoded = await decodeBatch(batch)
@@ -58,6 +61,16 @@ export function createInferenceApi(): WorkerApi {
       }
       if (nonFinite) outputs[NONFINITE_COLUMN.name] = nonFinite
       return { batchIndex: batch.batchIndex, numRows: batch.numRows, status: decoded.status, detail: decoded.detail, outputs }
-    },
+    }),
+  }
+}
+
+/** Run async tasks one after another, in call order. */
+export function serialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve()
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task)
+    tail = run.catch(() => undefined)
+    return run
   }
 }
