@@ -4,6 +4,7 @@
  * backoff, per-attempt timeouts and cancellation. A failing row becomes a
  * status, never a failed batch.
  */
+import { mulberry32 } from '../random.js'
 
 /** A catalog row as far as a cutout service needs it. */
 export interface CutoutServiceRow {
@@ -112,18 +113,6 @@ export function expandCutoutUrl(
         )
     }
   })
-}
-
-/** mulberry32: small, fast, good enough for jitter. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -255,7 +244,7 @@ export async function fetchCutouts(
   expandCutoutUrl(options.template, { ra: 0, dec: 0, id: '' }, options.size, options.bands)
   const fetchFn = options.fetch ?? globalThis.fetch
   if (typeof fetchFn !== 'function') throw new Error('cutout-service: no fetch function available')
-  const random = options.random ?? seededRandom(options.seed ?? 1)
+  const random = options.random ?? mulberry32(options.seed ?? 1)
   const signal = options.signal
   if (signal?.aborted) throw abortReason(signal)
 

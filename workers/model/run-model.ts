@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import { SurveyError, errorMessage } from '../../src/errors.js'
 import { outputUnits, type ModelManifest } from '../../src/models/manifest.js'
 import type { ModelPayload } from '../../src/protocol.js'
+import { mulberry32 } from '../../src/random.js'
 import { setMcDropout } from './architectures.js'
 import { PassAccumulator, type ClassifierSummary } from './uncertainty.js'
 
@@ -167,15 +168,7 @@ export async function runAdaptivePasses(
  */
 export async function withSeededRandom<T>(seed: number, stream: number, fn: () => Promise<T>): Promise<T> {
   const original = Math.random
-  let state = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35)) >>> 0
-  Math.random = () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  Math.random = mulberry32(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35))
   try {
     return await fn()
   } finally {
