@@ -5,6 +5,7 @@
  * Decodes every PNG colour type and bit depth (1, 2, 4, 8, 16), all five
  * filter types, and Adam7 interlacing. Chunk CRCs are checked.
  */
+import { concatBytes } from '../bytes.js'
 
 import { deflateBytes, inflateBytes } from './compression.js'
 
@@ -379,11 +380,5 @@ export async function encodePng(img: {
   writeChunk(parts, 'IHDR', ihdr)
   writeChunk(parts, 'IDAT', await deflateBytes(filtered, 'deflate'))
   writeChunk(parts, 'IEND', new Uint8Array(0))
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.length
-  }
-  return out
+  return concatBytes(parts)
 }

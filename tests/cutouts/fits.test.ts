@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodeFits, encodeFits, type FitsBitpix } from '../../src/cutouts/fits.js'
+import { concatBytes } from '../../src/bytes.js'
 
 // Hand-built FITS, independent of encodeFits: cards are written as text and data with DataView.
 function card(key: string, value?: string): string {
@@ -33,13 +34,7 @@ function dataBlock(bitpix: number, values: readonly number[]): Uint8Array {
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
+  return concatBytes(parts)
 }
 
 function imageHdu(bitpix: number, naxes: number[], values: number[], extra: string[] = [], first = card('SIMPLE', 'T')) {
