@@ -2,6 +2,7 @@
  * Turn raw model outputs over T passes into the catalog's output columns.
  */
 import { classColumnNames, classLabels, classifierSummaryNames, mdnColumnNames, PDF_SUMMARIES } from '../../catalogs/columns.js'
+import { applyTemperature, logitsFromProbabilities } from '../../src/metrics/calibration.js'
 import { combineMixtures, reduceMixtures, summariseMixtures } from '../../src/metrics/mixture.js'
 import type { ModelManifest } from '../../src/models/manifest.js'
 import type { OutputValues } from '../../src/protocol.js'
@@ -62,31 +63,26 @@ export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, pas
  * with the manifest's temperature applied (sigmoid: one unit → two classes).
  */
 export function classProbabilities(manifest: ModelManifest, raw: Float32Array, rows: number): Float32Array {
-  const spec = manifest.output
-  const labels = classLabels(manifest)
-  const C = labels.length
-  const probs = new Float32Array(rows * C)
+  const C = classLabels(manifest).length
   const temperature = manifest.calibration?.temperature ?? 1
-  if (spec.kind === 'sigmoid') {
-    for (let r = 0; r < rows; r++) {
-      let p = raw[r]!
-      if (temperature !== 1) {
-        const logit = Math.log(p / (1 - p)) / temperature
-        p = 1 / (1 + Math.exp(-logit))
-      }
-      probs[r * 2] = 1 - p
-      probs[r * 2 + 1] = p
-    }
-  } else {
+  const sigmoid = manifest.output.kind === 'sigmoid'
+  const units = sigmoid ? 1 : C
+  // the same logit transform the calibration was fitted with (src/metrics/calibration.ts)
+  const calibrated = temperature === 1 ? raw.subarray(0, rows * units) : applyTemperature(logitsFromProbabilities(raw.subarray(0, rows * units), rows, units), rows, units, temperature)
+  if (!sigmoid) {
+    if (temperature !== 1) return calibrated
+    const probs = new Float32Array(rows * C)
     for (let r = 0; r < rows; r++) {
       let total = 0
-      for (let c = 0; c < C; c++) {
-        const p = temperature === 1 ? raw[r * C + c]! : Math.pow(Math.max(raw[r * C + c]!, 1e-30), 1 / temperature)
-        probs[r * C + c] = p
-        total += p
-      }
-      for (let c = 0; c < C; c++) probs[r * C + c] = probs[r * C + c]! / total
+      for (let c = 0; c < C; c++) total += raw[r * C + c]!
+      for (let c = 0; c < C; c++) probs[r * C + c] = raw[r * C + c]! / total
     }
+    return probs
+  }
+  const probs = new Float32Array(rows * 2)
+  for (let r = 0; r < rows; r++) {
+    probs[r * 2] = 1 - calibrated[r]!
+    probs[r * 2 + 1] = calibrated[r]!
   }
   return probs
 }
