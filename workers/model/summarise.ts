@@ -3,7 +3,7 @@
  */
 import { classColumnNames, classLabels, classifierSummaryNames, mdnColumnNames, PDF_SUMMARIES } from '../../catalogs/columns.js'
 import { applyTemperature, logitsFromProbabilities } from '../../src/metrics/calibration.js'
-import { combineMixtures, reduceMixtures, summariseMixtures } from '../../src/metrics/mixture.js'
+import { combineMixtures, reduceMixtures, summariseMixtures, type GaussianMixtures } from '../../src/metrics/mixture.js'
 import type { ModelManifest } from '../../src/models/manifest.js'
 import type { OutputValues } from '../../src/protocol.js'
 import { summariseClassifierPasses, type ClassifierSummary } from './uncertainty.js'
@@ -26,19 +26,7 @@ export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, pas
   const out: Record<string, OutputValues> = {}
   const spec = manifest.output
   if (spec.kind === 'mdn') {
-    const K = spec.components
-    const w = new Float32Array(passes * n * K)
-    const mu = new Float32Array(passes * n * K)
-    const sd = new Float32Array(passes * n * K)
-    const scale = manifest.calibration?.widthScale ?? 1
-    for (let r = 0; r < passes * n; r++) {
-      for (let k = 0; k < K; k++) {
-        w[r * K + k] = raw[r * 3 * K + k]!
-        mu[r * K + k] = raw[r * 3 * K + K + k]!
-        sd[r * K + k] = raw[r * 3 * K + 2 * K + k]! * scale
-      }
-    }
-    const combined = combineMixtures(w, mu, sd, passes, n, K)
+    const combined = passMixtures(raw, passes, n, spec.components, manifest.calibration?.widthScale ?? 1)
     const summary = summariseMixtures(combined.weights, combined.means, combined.stds, n, combined.components)
     const names = mdnColumnNames(manifest)
     for (const [s] of PDF_SUMMARIES) out[names.summary[s]] = scatter(summary[s], index, numRows)
@@ -56,6 +44,25 @@ export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, pas
   }
   const probs = classProbabilities(manifest, raw, passes * n)
   return classifierColumns(manifest, summariseClassifierPasses(probs, passes, n, classLabels(manifest).length), index, numRows)
+}
+
+/**
+ * The predictive mixture of each object from raw mixture-density outputs laid
+ * out [pass][row][w_1..w_K | μ_1..μ_K | σ_1..σ_K]: the T passes' mixtures
+ * pooled (weights / T), every σ multiplied by `widthScale` (calibration).
+ */
+export function passMixtures(raw: Float32Array, passes: number, n: number, K: number, widthScale = 1): GaussianMixtures {
+  const w = new Float32Array(passes * n * K)
+  const mu = new Float32Array(passes * n * K)
+  const sd = new Float32Array(passes * n * K)
+  for (let r = 0; r < passes * n; r++) {
+    for (let k = 0; k < K; k++) {
+      w[r * K + k] = raw[r * 3 * K + k]!
+      mu[r * K + k] = raw[r * 3 * K + K + k]!
+      sd[r * K + k] = raw[r * 3 * K + 2 * K + k]! * widthScale
+    }
+  }
+  return combineMixtures(w, mu, sd, passes, n, K)
 }
 
 /**

@@ -8,12 +8,11 @@ import type { CatalogSource } from '../../src/catalog/source.js'
 import { SurveyError } from '../../src/errors.js'
 import { expectedCalibrationError } from '../../src/metrics/classification.js'
 import { fitPdfWidthScale, fitTemperature, logitsFromProbabilities } from '../../src/metrics/calibration.js'
-import { combineMixtures } from '../../src/metrics/mixture.js'
 import type { ModelManifest } from '../../src/models/manifest.js'
 import type { CutoutOptions } from '../../src/pipeline/cutout-input.js'
 import type { ModelPayload } from '../../src/protocol.js'
 import { loadModel, runPasses, withSeededRandom } from '../model/run-model.js'
-import { classProbabilities } from '../model/summarise.js'
+import { classProbabilities, passMixtures } from '../model/summarise.js'
 import { selectTrainingBackend } from './backend.js'
 import { loadTrainingSet, type LabelKind } from './dataset.js'
 import { DEFAULT_LABELS } from './run-training.js'
@@ -54,16 +53,7 @@ export async function calibrateModel(options: {
   const raw = await withSeededRandom(options.seed ?? 0, 0, () => runPasses(loaded, set.data.x, n, passes, 32))
   const fittedOn = { catalog: options.source.name, label, rows: n, passes, dataSha256: set.sha256 }
   if (manifest.output.kind === 'mdn') {
-    const K = manifest.output.components
-    const w = new Float32Array(passes * n * K)
-    const mu = new Float32Array(passes * n * K)
-    const sd = new Float32Array(passes * n * K)
-    for (let r = 0; r < passes * n; r++) for (let k = 0; k < K; k++) {
-      w[r * K + k] = raw[r * 3 * K + k]!
-      mu[r * K + k] = raw[r * 3 * K + K + k]!
-      sd[r * K + k] = raw[r * 3 * K + 2 * K + k]!
-    }
-    const mix = combineMixtures(w, mu, sd, passes, n, K)
+    const mix = passMixtures(raw, passes, n, manifest.output.components)
     const fit = fitPdfWidthScale(mix.weights, mix.means, mix.stds, set.data.y, mix.components)
     return { calibration: { widthScale: fit.scale }, record: { ...fittedOn, method: 'PDF width scaling (σ → sσ), minimising mean CRPS', crpsBefore: fit.before, crpsAfter: fit.after } }
   }

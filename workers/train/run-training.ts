@@ -9,11 +9,12 @@ import type { CatalogSource } from '../../src/catalog/source.js'
 import type { PreprocessSpec } from '../../src/cutouts/preprocess.js'
 import { SurveyError } from '../../src/errors.js'
 import { accuracy, auroc, confusionMatrix, expectedCalibrationError, tprAtFalsePositives } from '../../src/metrics/classification.js'
-import { combineMixtures, mixtureCdfAt, summariseMixtures } from '../../src/metrics/mixture.js'
+import { mixtureCdfAt, summariseMixtures } from '../../src/metrics/mixture.js'
 import { intervalCoverage, ksUniform, meanCrps, outlierFraction, railOutlierFraction, sigmaMad, bias } from '../../src/metrics/photoz.js'
 import type { ModelManifest, OutputSpec, Task } from '../../src/models/manifest.js'
 import type { CutoutOptions } from '../../src/pipeline/cutout-input.js'
 import { planCutouts } from '../../src/pipeline/cutout-input.js'
+import { passMixtures } from '../model/summarise.js'
 import { MERGER_CLASSES, buildMergerClassifier, buildPhotozMdn, buildSeedCnn, parameterCount, summaryTable } from '../model/architectures.js'
 import { LECTURE_AUGMENTATION } from './augment.js'
 import type { CheckpointStore } from './checkpoint.js'
@@ -156,16 +157,7 @@ function validationMetrics(task: Task, manifestOutput: OutputSpec, raw: Float32A
     }
     return { n, accuracy: accuracy(y, preds), labels: classLabels({ output: manifestOutput } as ModelManifest), confusion: Array.from(confusionMatrix(y, preds, C)), ece: expectedCalibrationError(raw, y) }
   }
-  const K = manifestOutput.kind === 'mdn' ? manifestOutput.components : 1
-  const w = new Float32Array(n * K)
-  const mu = new Float32Array(n * K)
-  const sd = new Float32Array(n * K)
-  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) {
-    w[i * K + k] = raw[i * 3 * K + k]!
-    mu[i * K + k] = raw[i * 3 * K + K + k]!
-    sd[i * K + k] = raw[i * 3 * K + 2 * K + k]!
-  }
-  const mix = combineMixtures(w, mu, sd, 1, n, K)
+  const mix = passMixtures(raw, 1, n, manifestOutput.kind === 'mdn' ? manifestOutput.components : 1)
   const summary = summariseMixtures(mix.weights, mix.means, mix.stds, n, mix.components)
   const pitValues = mixtureCdfAt(mix.weights, mix.means, mix.stds, n, mix.components, y)
   const rail = railOutlierFraction(summary.median, y)
