@@ -22,7 +22,8 @@ export type LabelKind =
 /** Options of {@link loadTrainingSet}. */
 export interface TrainingSetOptions {
   readonly source: CatalogSource
-  readonly label: string
+  /** Label/target column; without one every usable cutout is read (targets 0), e.g. to measure the sky. */
+  readonly label?: string
   readonly target: LabelKind
   readonly spec: PreprocessSpec
   readonly cutouts?: CutoutOptions
@@ -68,7 +69,8 @@ function targetOf(value: unknown, target: LabelKind, where: string): number | nu
 export async function loadTrainingSet(options: TrainingSetOptions): Promise<TrainingSet> {
   const { source, spec } = options
   const plan = planCutouts(source.schema, source.name, options.cutouts)
-  if (!source.schema.columns.some((c) => c.name === options.label)) {
+  const label = options.label
+  if (label !== undefined && !source.schema.columns.some((c) => c.name === label)) {
     throw new SurveyError('input', `catalog column "${options.label}" missing in ${source.name} (the label/target column; columns: ${source.schema.columns.map((c) => c.name).join(', ')})`)
   }
   const [h, w, c] = spec.inputShape
@@ -77,14 +79,14 @@ export async function loadTrainingSet(options: TrainingSetOptions): Promise<Trai
   const parts: Float32Array[] = []
   const targets: number[] = []
   let skipped = 0
-  for await (const batch of rebatch(source.chunks({ columns: [...new Set([...planColumns(plan), options.label])] }), 256)) {
+  for await (const batch of rebatch(source.chunks({ columns: [...new Set([...planColumns(plan), ...(label !== undefined ? [label] : [])])] }), 256)) {
     const packed = packCutouts(plan, batch)
     const inference: InferenceBatch = { batchIndex: batch.batchIndex, rowStart: batch.rowStart, numRows: batch.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus, preDetail: packed.preDetail }
     const decoded = await decodeBatch(inference)
-    const labels = batch.columns[options.label] as ArrayLike<unknown>
+    const labels = label !== undefined ? (batch.columns[label] as ArrayLike<unknown>) : undefined
     const rowTargets: (number | null)[] = []
     for (let i = 0; i < batch.numRows; i++) {
-      const t = targetOf(labels[i], options.target, `row ${batch.rowStart + i} of column "${options.label}" in ${source.name}`)
+      const t = labels ? targetOf(labels[i], options.target, `row ${batch.rowStart + i} of column "${label}" in ${source.name}`) : 0
       rowTargets.push(t)
       if (t === null) decoded.status[i] = 'no-label'
     }
@@ -101,7 +103,7 @@ export async function loadTrainingSet(options: TrainingSetOptions): Promise<Trai
     if (targets.length >= limit) break
   }
   const n = targets.length
-  if (n === 0) throw new SurveyError('input', `catalog ${source.name} has no row with both a usable cutout and a label in "${options.label}"`)
+  if (n === 0) throw new SurveyError('input', `catalog ${source.name} has no row with a usable cutout${label !== undefined ? ` and a label in "${label}"` : ''}`)
   const x = new Float32Array(n * per)
   let at = 0
   for (const p of parts) {

@@ -109,8 +109,7 @@ function buildModel(task: Task, arch: ArchitectureName, seed: number, components
 /** Per-band robust sky noise (1.4826 × MAD of pixel values) of the first cutouts: the asinh softening. */
 async function skyNoise(source: CatalogSource, bands: readonly string[], cutouts: CutoutOptions | undefined): Promise<number[]> {
   const probe: PreprocessSpec = { inputShape: [64, 64, bands.length], bands, normalisation: { kind: 'none' } }
-  const set = await loadTrainingSet({ source, label: source.schema.columns[0]!.name, target: { kind: 'value' }, spec: probe, ...(cutouts ? { cutouts } : {}), limit: 128 }).catch(() => undefined)
-  if (!set) return bands.map(() => 0.01)
+  const set = await loadTrainingSet({ source, target: { kind: 'value' }, spec: probe, ...(cutouts ? { cutouts } : {}), limit: 128 })
   const per = 64 * 64 * bands.length
   return bands.map((_, b) => {
     const values: number[] = []
