@@ -131,6 +131,58 @@ export class Rng {
     return a1 + ((t[i1 + 1] as number) - a1) * ((hi & 15) + 0.5) * 0.0625
   }
 
+  /**
+   * Writes the next `count` {@link fastNormal} deviates into `out[0 … count)`: the same sequence
+   * (and the same spare left over) as `count` calls, with the generator state in locals.
+   */
+  fastNormals(out: Float64Array, count: number): void {
+    if (count <= 0) return
+    if (count > out.length) throw new RangeError(`fastNormals: ${count} deviates requested, buffer holds ${out.length}`)
+    let i = 0
+    if (this.hasSpare) {
+      this.hasSpare = false
+      out[0] = this.spare[0] as number
+      i = 1
+    }
+    const t = this.table
+    let s0 = this.s0
+    let s1 = this.s1
+    let s2 = this.s2
+    let s3 = this.s3
+    let lastLo = 0
+    for (; i < count; i += 2) {
+      // xoshiro128** step, as in nextU32
+      const m = Math.imul(s1, 5)
+      const u = Math.imul((m << 7) | (m >>> 25), 9) >>> 0
+      const sh = s1 << 9
+      s2 ^= s0
+      s3 ^= s1
+      s1 ^= s2
+      s0 ^= s3
+      s2 ^= sh
+      s3 = (s3 << 11) | (s3 >>> 21)
+      const hi = u >>> 16
+      const i1 = hi >>> 4
+      const a1 = t[i1] as number
+      out[i] = a1 + ((t[i1 + 1] as number) - a1) * ((hi & 15) + 0.5) * 0.0625
+      const lo = u & 0xffff
+      const i2 = lo >>> 4
+      const a2 = t[i2] as number
+      const second = a2 + ((t[i2 + 1] as number) - a2) * ((lo & 15) + 0.5) * 0.0625
+      if (i + 1 < count) out[i + 1] = second
+      else lastLo = second
+    }
+    // an odd number of fresh deviates leaves the second of the last draw as the spare
+    if (i === count + 1) {
+      this.spare[0] = lastLo
+      this.hasSpare = true
+    }
+    this.s0 = s0
+    this.s1 = s1
+    this.s2 = s2
+    this.s3 = s3
+  }
+
   /** Poisson deviate (Knuth for small means, normal approximation above 30). */
   poisson(mean: number): number {
     if (mean <= 0) return 0

@@ -645,6 +645,15 @@ function addNoise(
   const s2 = sigma * sigma
   const invG = 1 / gain
   const halfInvSigma = 0.5 / sigma
+  // saturated pixels take no deviate: count the others, then draw them all at once
+  let draws = 0
+  for (let iy = 0; iy < size; iy++) {
+    const row = iy * n
+    for (let ix = 0; ix < size; ix++) if (!((p[row + ix] as number) >= sat)) draws++
+  }
+  const g = noiseScratch(size * size)
+  rng.fastNormals(g, draws)
+  let k = 0
   for (let iy = 0; iy < size; iy++) {
     const row = iy * n
     let o = iy * size * nb + b
@@ -657,10 +666,16 @@ function addNoise(
       // σ = sqrt(σ²_sky + v/g); first-order expansion where the source term is < 2 % (error < 5e-5)
       const src = v > 0 ? v * invG : 0
       const sd = src < 0.02 * s2 ? sigma + src * halfInvSigma : Math.sqrt(s2 + src)
-      const val = v + sd * rng.fastNormal()
+      const val = v + sd * (g[k++] as number)
       out[o] = subtractPlane ? val - (subtractPlane[row + ix] as number) : val
     }
   }
+}
+
+let noiseBuf = new Float64Array(0)
+function noiseScratch(len: number): Float64Array {
+  if (noiseBuf.length < len) noiseBuf = new Float64Array(len)
+  return noiseBuf
 }
 
 /** Charge bleeding: saturated charge spills up and down the column (CCD blooming). */
