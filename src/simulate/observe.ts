@@ -3,7 +3,7 @@
  * Legacy Imaging Surveys, Dey et al. 2019; SDSS-like u), Moffat PSFs (Moffat 1969) applied by
  * FFT convolution, sky background with Poisson and read noise, saturation with bleed trails.
  */
-import { fft2, fft2t } from './fft.js'
+import { fft2, fft2d } from './fft.js'
 import { moffatAlpha } from './profiles.js'
 
 /** Survey constants of one band. */
@@ -71,7 +71,9 @@ const OTF_CACHE_MAX = 1024
 /**
  * Optical transfer function (real, even) of a pixel-centre-sampled Moffat PSF of `fwhm` px on
  * an n×n periodic grid, normalised to unit sum and pre-multiplied by 1/n² (the normalisation of
- * the inverse FFT). Cached by (n, fwhm rounded to 1e-3 px).
+ * the inverse FFT), TRANSPOSED: index kx·n + ky holds frequency (kx, ky). (The OTF is symmetric
+ * up to rounding; the transposed layout is the one {@link convolvePlanes} has always applied.)
+ * Cached by (n, fwhm rounded to 1e-3 px).
  */
 export function moffatOtf(n: number, fwhm: number, beta = MOFFAT_BETA): Float32Array {
   const key = `${n}:${fwhm.toFixed(3)}:${beta}`
@@ -80,12 +82,18 @@ export function moffatOtf(n: number, fwhm: number, beta = MOFFAT_BETA): Float32A
   const alpha = moffatAlpha(fwhm, beta)
   const re = new Float64Array(n * n)
   const im = new Float64Array(n * n)
+  // the PSF depends on dx², dy² only: evaluate each distinct (|dx|, |dy|) once
+  const h = n >> 1
+  const q = moffatQuadrant(h + 1)
+  for (let ay = 0; ay <= h; ay++) {
+    for (let ax = 0; ax <= h; ax++) q[ay * (h + 1) + ax] = (1 + (ax * ax + ay * ay) / (alpha * alpha)) ** -beta
+  }
   let sum = 0
   for (let iy = 0; iy < n; iy++) {
-    const dy = iy < n / 2 ? iy : iy - n
+    const ay = iy < h ? iy : n - iy
     for (let ix = 0; ix < n; ix++) {
-      const dx = ix < n / 2 ? ix : ix - n
-      const v = (1 + (dx * dx + dy * dy) / (alpha * alpha)) ** -beta
+      const ax = ix < h ? ix : n - ix
+      const v = q[ay * (h + 1) + ax] as number
       re[iy * n + ix] = v
       sum += v
     }
@@ -93,11 +101,17 @@ export function moffatOtf(n: number, fwhm: number, beta = MOFFAT_BETA): Float32A
   for (let i = 0; i < n * n; i++) re[i] = (re[i] as number) / sum
   fft2(re, im, n)
   const otf = new Float32Array(n * n)
-  for (let i = 0; i < n * n; i++) otf[i] = (re[i] as number) / (n * n)
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) otf[x * n + y] = (re[y * n + x] as number) / (n * n)
   // evict the oldest entry (Map keeps insertion order)
   if (otfCache.size >= OTF_CACHE_MAX) otfCache.delete(otfCache.keys().next().value as string)
   otfCache.set(key, otf)
   return otf
+}
+
+let quadrantBuf = new Float64Array(0)
+function moffatQuadrant(m: number): Float64Array {
+  if (quadrantBuf.length < m * m) quadrantBuf = new Float64Array(m * m)
+  return quadrantBuf
 }
 
 /** Scratch buffers for {@link convolvePlanes}, reused across cutouts. */
@@ -125,8 +139,9 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
     re.set(pa)
     if (pb) im.set(pb)
     else im.fill(0)
-    // spectra stay transposed; the round PSF's OTF is symmetric under transposition
-    fft2t(re, im, n)
+    // spectrum in natural layout (ky·n + kx); element i meets the transposed OTF's element i,
+    // as it always has (the spectrum used to be transposed and the OTF natural)
+    fft2d(re, im, n)
     if (!pb) {
       for (let i = 0; i < n * n; i++) {
         const o = oa[i] as number
@@ -135,13 +150,13 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
       }
     } else {
       const ob = moffatOtf(n, fwhmPx[b + 1] as number)
-      // pairs (k, −k) are updated together so the in-place update reads original values
-      // the OTFs are real and even, so P[−k] = P[k]; visit each pair (k, −k) once
+      // the OTFs are real and even, so P[−k] = P[k]: each pair (k, −k) is updated once, from
+      // the original values, with the OTF at k, for k = (kx, ky) with kx ∈ [0, n/2] and
+      // ky ∈ [0, n/2] where kx ∈ {0, n/2}, else ky ∈ [0, n)
       const h = n >> 1
-      for (let ky = 0; ky <= h; ky++) {
+      for (let ky = 0; ky < n; ky++) {
         const my = (n - ky) & (n - 1)
-        const kxEnd = ky === 0 || ky === h ? h : n - 1
-        for (let kx = 0; kx <= kxEnd; kx++) {
+        for (let kx = ky > h ? 1 : 0; kx <= (ky > h ? h - 1 : h); kx++) {
           const i = ky * n + kx
           const j = my * n + ((n - kx) & (n - 1))
           const zr = re[i] as number
@@ -162,7 +177,8 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
         }
       }
     }
-    fft2t(re, im, n, true, false, false)
+    // the 1/n² normalisation is in the OTF; columns first, as the spectrum was transformed
+    fft2d(re, im, n, true, true, false)
     pa.set(re)
     if (pb) pb.set(im)
   }
