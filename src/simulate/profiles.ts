@@ -195,7 +195,10 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   const nTab = Math.min(TABLE_N, Math.max(32, Math.ceil(4 * range)))
   const dr = range / nTab
   const rTab2 = range * range
-  for (let i = 0; i <= nTab; i++) profileTable[i] = ie * Math.exp(-b * ((i * dr) / re) ** invN + b)
+  // x ** 1 is x exactly: exponential profiles (most components) skip the power
+  const expo = invN === 1
+  if (expo) for (let i = 0; i <= nTab; i++) profileTable[i] = ie * Math.exp(-b * ((i * dr) / re) + b)
+  else for (let i = 0; i <= nTab; i++) profileTable[i] = ie * Math.exp(-b * ((i * dr) / re) ** invN + b)
   const tab = profileTable
   const invDr = 1 / dr
   const rmax2 = rmax * rmax
@@ -211,29 +214,31 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   const armAmp = arms?.amp ?? 0
   const invRin2 = arms ? 1 / Math.max(arms.rInner * arms.rInner, 1e-6) : 0
   const logRe = Math.log(re)
-  // Pass 1 writes the unit-flux smooth light (d·(1 − w)) and arm light (d·w·s(φ)/⟨s⟩) of each
-  // bbox pixel into scratch planes; pass 2 adds them to the bands. No helper calls in the loops:
-  // non-inlined calls with double arguments box them on the heap.
-  const sm = c.scratch
-  const ar = armScratch(gridN * gridN)
+  // Pixels outside the core add their light to the bands directly; core pixels are sub-sampled,
+  // kept aside and added once the core's renormalisation is known. Smooth light is d·(1 − w),
+  // arm light d·w·s(φ)/⟨s⟩. No helper calls in the loops: non-inlined calls with double
+  // arguments box them on the heap.
   const rcm2 = (rc + 0.55 / q) ** 2 // a sub-sample is ≤ 0.53 px from its pixel centre, ≤ 0.53/q in elliptical radius
   const rc2 = rc * rc
+  if (nb > fluxBuf.length) throw new RangeError(`renderSersic: at most ${fluxBuf.length} bands, got ${nb}`)
+  const fl = fluxBuf
+  const afl = armFluxBuf
+  for (let k = 0; k < nb; k++) {
+    fl[k] = flux[k] as number
+    afl[k] = hasArms ? (arms.armFlux[k] as number) : 0
+  }
   let nCore = 0
   let coreSum = 0
   for (let iy = y0; iy <= y1; iy++) {
     const dy = iy + 0.5 - cys
     const row = iy * gridN
     for (let ix = x0; ix <= x1; ix++) {
-      const idx = row + ix
       const dx = ix + 0.5 - cxs
       const u = dx * ux + dy * uy
       const v = -dx * uy + dy * ux
       const r2 = u * u + v * v * invQ2
-      if (r2 > rmax2 || r2 >= rTab2) {
-        sm[idx] = 0
-        ar[idx] = 0
-        continue
-      }
+      if (r2 > rmax2 || r2 >= rTab2) continue
+      const idx = row + ix
       if (r2 < rcm2) {
         // core pixel: K×K sub-samples (4×4 near the centre, else 3×3); the part inside rc is
         // renormalised afterwards
@@ -252,8 +257,10 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
             const sv = -ddx * uy + ddy * ux
             const sr2 = su * su + sv * sv * invQ2
             let d = 0
-            if (sr2 < 1.5) d = ie * Math.exp(-b * ((Math.sqrt(sr2) * invRe) ** invN - 1))
-            else {
+            if (sr2 < 1.5) {
+              const x = Math.sqrt(sr2) * invRe
+              d = ie * Math.exp(-b * ((expo ? x : x ** invN) - 1))
+            } else {
               // the cusp is within ~1 px; beyond, the radial table is accurate
               const rr = Math.sqrt(sr2) * invDr
               const ti = rr | 0
@@ -290,8 +297,6 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
         coreArmOut[nCore] = armOut * w
         coreSum += inner * w
         nCore++
-        sm[idx] = 0
-        ar[idx] = 0
         continue
       }
       const rr = Math.sqrt(r2) * invDr
@@ -304,36 +309,38 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
         const lnr = 0.5 * Math.log(r2 + 1e-12) - logRe
         const cs = 0.5 * (1 + Math.cos(armM * (phi - lnr * armTan) - armPhase))
         const dw = d * w
-        sm[idx] = d - dw
-        ar[idx] = (dw * cs * cs * cs) / ARM_POWER_MEAN
-      } else sm[idx] = d
+        const smooth = d - dw
+        const arm = (dw * cs * cs * cs) / ARM_POWER_MEAN
+        for (let k = 0; k < nb; k++) {
+          const p = planes[k] as Float64Array
+          p[idx] = (p[idx] as number) + smooth * (fl[k] as number) + arm * (afl[k] as number)
+        }
+      } else {
+        for (let k = 0; k < nb; k++) {
+          const p = planes[k] as Float64Array
+          p[idx] = (p[idx] as number) + d * (fl[k] as number)
+        }
+      }
     }
   }
   if (nCore > 0) {
     const scale = coreSum > 0 ? sersicEnclosed(rc, re, n) / coreSum : 1
     for (let i = 0; i < nCore; i++) {
       const idx = coreIdx[i] as number
-      sm[idx] = (coreSmoothIn[i] as number) * scale + (coreSmoothOut[i] as number)
-      ar[idx] = (coreArmIn[i] as number) * scale + (coreArmOut[i] as number)
-    }
-  }
-  for (let k = 0; k < nb; k++) {
-    const p = planes[k] as Float64Array
-    const f = flux[k] as number
-    const af = hasArms ? (arms.armFlux[k] as number) : 0
-    for (let iy = y0; iy <= y1; iy++) {
-      const row = iy * gridN
-      if (hasArms) for (let i = row + x0; i <= row + x1; i++) p[i] = (p[i] as number) + (sm[i] as number) * f + (ar[i] as number) * af
-      else for (let i = row + x0; i <= row + x1; i++) p[i] = (p[i] as number) + (sm[i] as number) * f
+      const smooth = (coreSmoothIn[i] as number) * scale + (coreSmoothOut[i] as number)
+      const arm = (coreArmIn[i] as number) * scale + (coreArmOut[i] as number)
+      for (let k = 0; k < nb; k++) {
+        const p = planes[k] as Float64Array
+        if (hasArms) p[idx] = (p[idx] as number) + smooth * (fl[k] as number) + arm * (afl[k] as number)
+        else p[idx] = (p[idx] as number) + smooth * (fl[k] as number)
+      }
     }
   }
 }
 
-let armBuf = new Float64Array(0)
-function armScratch(len: number): Float64Array {
-  if (armBuf.length < len) armBuf = new Float64Array(len)
-  return armBuf
-}
+// per-band fluxes of the component being rendered, in typed arrays (no boxed loads in the loops)
+const fluxBuf = new Float64Array(64)
+const armFluxBuf = new Float64Array(64)
 
 /** Fraction of a disk's light carried by spiral arms of amplitude `amp` fading inside `rInner` (px). */
 export function armLightFraction(amp: number, re: number, rInner: number): number {
