@@ -41,10 +41,44 @@ export interface WorkerPoolOptions {
   readonly onWorkerFailure?: (event: { slot: number; batchIndex: number; attempt: number; error: Error }) => void
 }
 
+/**
+ * Races calls on one worker against its death. `Promise.race([call, handle.died.then(…)])` would
+ * leak: every race adds a reaction to the long-lived `died` promise, and that reaction keeps the
+ * race's settled promise (the batch result) alive until the worker exits — memory growing with
+ * the number of batches. Here one reaction on `died` serves all calls, and each call's hook is
+ * dropped when the call settles.
+ */
+class DeathWatch {
+  private readonly pending = new Set<(error: Error) => void>()
+  private error: Error | undefined
+
+  constructor(died: Promise<Error>) {
+    void died.then((error) => {
+      this.error = error
+      for (const reject of this.pending) reject(error)
+      this.pending.clear()
+    })
+  }
+
+  /** `work`'s outcome, or a rejection with the worker's death (the error mapped by `onDeath`) if that comes first. */
+  race<T>(work: Promise<T>, onDeath: (error: Error) => Error = (error) => error): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.error) {
+        reject(onDeath(this.error))
+        return
+      }
+      const died = (error: Error): void => reject(onDeath(error))
+      this.pending.add(died)
+      work.then(resolve, reject).finally(() => this.pending.delete(died))
+    })
+  }
+}
+
 interface Slot {
   index: number
   handle: WorkerHandle
   api: Remote<WorkerApi>
+  death: DeathWatch
   /** Batches dispatched to this worker and not yet settled. */
   running: number
   /** Bumped at every restart, so concurrent failures of one worker restart it once. */
@@ -91,14 +125,13 @@ export class WorkerPool {
   private static async start(options: WorkerPoolOptions, index: number): Promise<Slot & { info: WorkerInfo }> {
     const handle = options.spawn(index)
     const api = wrap<WorkerApi>(handle.endpoint)
-    const slot: Slot = { index, handle, api, running: 0, generation: 0 }
+    const death = new DeathWatch(handle.died)
+    const slot: Slot = { index, handle, api, death, running: 0, generation: 0 }
     try {
-      const info = await Promise.race([
+      const info = await death.race(
         api.init(options.init),
-        handle.died.then((error) => {
-          throw new SurveyError('worker', `worker ${index} died during start-up: ${error.message}`, { cause: error })
-        }),
-      ])
+        (error) => new SurveyError('worker', `worker ${index} died during start-up: ${error.message}`, { cause: error }),
+      )
       return { ...slot, info }
     } catch (error) {
       await WorkerPool.stop(slot)
@@ -161,14 +194,9 @@ export class WorkerPool {
       if (this.closed) throw new SurveyError('cancelled', 'worker pool is closed')
       const payload = make()
       batchIndex = payload.batch.batchIndex
-      const { api, handle, generation } = slot
+      const { api, death, generation } = slot
       try {
-        const result = await Promise.race([
-          api.infer(transfer(payload.batch, [...payload.transfer])),
-          handle.died.then((error) => {
-            throw error
-          }),
-        ])
+        const result = await death.race(api.infer(transfer(payload.batch, [...payload.transfer])))
         this.release(slot)
         return result
       } catch (error) {
@@ -198,6 +226,7 @@ export class WorkerPool {
       const fresh = await WorkerPool.start(this.options, slot.index)
       slot.handle = fresh.handle
       slot.api = fresh.api
+      slot.death = fresh.death
       slot.generation++
       slot.restarting = undefined
       // the fresh worker has room again: wake as many waiting batches as it can take
