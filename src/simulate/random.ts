@@ -16,28 +16,43 @@ const NORMAL_BITS = 12
 const NORMAL_TABLE_SIZE = 1 << NORMAL_BITS
 let normalTable: Float64Array | undefined
 
+// Acklam's coefficients (module constants: array literals in the function would be allocated per call)
+const A0 = -39.69683028665376
+const A1 = 220.9460984245205
+const A2 = -275.9285104469687
+const A3 = 138.357751867269
+const A4 = -30.66479806614716
+const A5 = 2.506628277459239
+const B0 = -54.47609879822406
+const B1 = 161.5858368580409
+const B2 = -155.6989798598866
+const B3 = 66.80131188771972
+const B4 = -13.28068155288572
+const C0 = -0.007784894002430293
+const C1 = -0.3223964580411365
+const C2 = -2.400758277161838
+const C3 = -2.549732539343734
+const C4 = 4.374664141464968
+const C5 = 2.938163982698783
+const D0 = 0.007784695709041462
+const D1 = 0.3224671290700398
+const D2 = 2.445134137142996
+const D3 = 3.754408661907416
+
 /** Acklam's rational approximation of the standard normal quantile (|rel. error| < 1.2e-9). */
 export function normalQuantile(p: number): number {
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239]
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572]
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783]
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416]
-  const [a0, a1, a2, a3, a4, a5] = a as [number, number, number, number, number, number]
-  const [b0, b1, b2, b3, b4] = b as [number, number, number, number, number]
-  const [c0, c1, c2, c3, c4, c5] = c as [number, number, number, number, number, number]
-  const [d0, d1, d2, d3] = d as [number, number, number, number]
   const pl = 0.02425
   if (p < pl) {
     const q = Math.sqrt(-2 * Math.log(p))
-    return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1)
+    return (((((C0 * q + C1) * q + C2) * q + C3) * q + C4) * q + C5) / ((((D0 * q + D1) * q + D2) * q + D3) * q + 1)
   }
   if (p > 1 - pl) {
     const q = Math.sqrt(-2 * Math.log(1 - p))
-    return -(((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1)
+    return -(((((C0 * q + C1) * q + C2) * q + C3) * q + C4) * q + C5) / ((((D0 * q + D1) * q + D2) * q + D3) * q + 1)
   }
   const q = p - 0.5
   const r = q * q
-  return ((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q) / (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1)
+  return ((((((A0 * r + A1) * r + A2) * r + A3) * r + A4) * r + A5) * q) / (((((B0 * r + B1) * r + B2) * r + B3) * r + B4) * r + 1)
 }
 
 function getNormalTable(): Float64Array {
@@ -132,55 +147,84 @@ export class Rng {
   }
 
   /**
-   * Writes the next `count` {@link fastNormal} deviates into `out[0 … count)`: the same sequence
-   * (and the same spare left over) as `count` calls, with the generator state in locals.
+   * Adds pixel noise to a `width`×`height` image region, the generator inlined in the loop.
+   * Pixel (x, y) of `mean` (row stride `rowStride`) gives
+   * `out[outOffset + (y·width + x)·outStride]`: `saturation` where the mean is ≥ `saturation`
+   * (no deviate drawn), else `mean + σ·z − subtract[same index]`, with z the next
+   * {@link fastNormal} deviate (the same sequence, spare included, as calls to it) and
+   * σ = sqrt(sigma² + max(mean, 0)/gain), by its first-order expansion where the source term is
+   * < 2 % of sigma² (error < 5e-5). Pass a zero plane as `subtract` for none (x − 0 is x).
    */
-  fastNormals(out: Float64Array, count: number): void {
-    if (count <= 0) return
-    if (count > out.length) throw new RangeError(`fastNormals: ${count} deviates requested, buffer holds ${out.length}`)
-    let i = 0
-    if (this.hasSpare) {
-      this.hasSpare = false
-      out[0] = this.spare[0] as number
-      i = 1
-    }
+  addPixelNoise(
+    out: Float32Array,
+    outOffset: number,
+    outStride: number,
+    mean: Float64Array,
+    subtract: Float64Array,
+    rowStride: number,
+    width: number,
+    height: number,
+    sigma: number,
+    gain: number,
+    saturation: number,
+  ): void {
     const t = this.table
+    const s2 = sigma * sigma
+    const invG = 1 / gain
+    const halfInvSigma = 0.5 / sigma
+    const lim = 0.02 * s2
+    // an unboxed double: `let val = saturation` would merge a tagged parameter into the loop's
+    // value and box every pixel's result on the heap
+    const sat = saturation * 1
     let s0 = this.s0
     let s1 = this.s1
-    let s2 = this.s2
+    let s2x = this.s2
     let s3 = this.s3
-    let lastLo = 0
-    for (; i < count; i += 2) {
-      // xoshiro128** step, as in nextU32
-      const m = Math.imul(s1, 5)
-      const u = Math.imul((m << 7) | (m >>> 25), 9) >>> 0
-      const sh = s1 << 9
-      s2 ^= s0
-      s3 ^= s1
-      s1 ^= s2
-      s0 ^= s3
-      s2 ^= sh
-      s3 = (s3 << 11) | (s3 >>> 21)
-      const hi = u >>> 16
-      const i1 = hi >>> 4
-      const a1 = t[i1] as number
-      out[i] = a1 + ((t[i1 + 1] as number) - a1) * ((hi & 15) + 0.5) * 0.0625
-      const lo = u & 0xffff
-      const i2 = lo >>> 4
-      const a2 = t[i2] as number
-      const second = a2 + ((t[i2 + 1] as number) - a2) * ((lo & 15) + 0.5) * 0.0625
-      if (i + 1 < count) out[i + 1] = second
-      else lastLo = second
-    }
-    // an odd number of fresh deviates leaves the second of the last draw as the spare
-    if (i === count + 1) {
-      this.spare[0] = lastLo
-      this.hasSpare = true
+    let has = this.hasSpare
+    let spare = this.spare[0] as number
+    let o = outOffset
+    for (let y = 0; y < height; y++) {
+      const end = y * rowStride + width
+      for (let i = y * rowStride; i < end; i++, o += outStride) {
+        const v = mean[i] as number
+        let val = sat
+        if (!(v >= sat)) {
+          let z = spare
+          if (has) has = false
+          else {
+            // xoshiro128** step and two table deviates, exactly as nextU32 and fastNormal
+            const m = Math.imul(s1, 5)
+            const u = Math.imul((m << 7) | (m >>> 25), 9) >>> 0
+            const sh = s1 << 9
+            s2x ^= s0
+            s3 ^= s1
+            s1 ^= s2x
+            s0 ^= s3
+            s2x ^= sh
+            s3 = (s3 << 11) | (s3 >>> 21)
+            const hi = u >>> 16
+            const i1 = hi >>> 4
+            const a1 = t[i1] as number
+            z = a1 + ((t[i1 + 1] as number) - a1) * ((hi & 15) + 0.5) * 0.0625
+            const lo = u & 0xffff
+            const i2 = lo >>> 4
+            const a2 = t[i2] as number
+            spare = a2 + ((t[i2 + 1] as number) - a2) * ((lo & 15) + 0.5) * 0.0625
+            has = true
+          }
+          const src = v > 0 ? v * invG : 0
+          const sd = src < lim ? sigma + src * halfInvSigma : Math.sqrt(s2 + src)
+          val = v + sd * z - (subtract[i] as number)
+        }
+        out[o] = val
+      }
     }
     this.s0 = s0
     this.s1 = s1
-    this.s2 = s2
+    this.s2 = s2x
     this.s3 = s3
+    this.hasSpare = has
+    this.spare[0] = spare
   }
 
   /** Poisson deviate (Knuth for small means, normal approximation above 30). */

@@ -111,6 +111,8 @@ export interface SceneContext {
   readonly mainCanvases: readonly [Canvas, Canvas]
   readonly conv: ConvScratch
   readonly nb: number
+  /** All zeros: the plane subtracted from the noisy image when there is nothing to subtract. */
+  readonly zeroPlane: Float64Array
 }
 
 /** Allocates buffers for a simulation run. */
@@ -123,6 +125,7 @@ export function createSceneContext(cfg: SceneConfig): SceneContext {
     mainCanvases: [createCanvas(cfg.size, n, cfg.bands.length), createCanvas(cfg.size, n, cfg.bands.length)],
     conv: createConvScratch(n),
     nb: cfg.bands.length,
+    zeroPlane: new Float64Array(n * n),
   }
 }
 
@@ -580,9 +583,13 @@ function finishObject(ctx: SceneContext, p: Pending, out?: Float32Array): SimObj
   // noise and output (HWC)
   if (!out) out = new Float32Array(size * size * nb)
   else if (out.length !== size * size * nb) throw new RangeError(`simulate: output buffer holds ${out.length} values, need ${size * size * nb}`)
+  // Gaussian sky + read noise of σ plus Poisson noise of the source (variance flux/gain);
+  // saturated pixels are flat at the saturation level; in lens-light subtraction the central
+  // galaxy's model is removed after the noise
   for (let b = 0; b < nb; b++) {
     const { sigma, gain } = noise[b] as BandNoise
-    addNoise(out, canvas.planes[b] as Float64Array, subtract ? (mainCanvas.planes[b] as Float64Array) : undefined, n, size, nb, b, sigma, gain, rng)
+    const sub = subtract ? (mainCanvas.planes[b] as Float64Array) : ctx.zeroPlane
+    rng.addPixelNoise(out, b, nb, canvas.planes[b] as Float64Array, sub, n, size, size, sigma, gain, SATURATION_NMGY)
   }
 
   // masked pixels: bad column segments or a masked blob (e.g. a satellite-trail residual)
@@ -621,61 +628,6 @@ function finishObject(ctx: SceneContext, p: Pending, out?: Float32Array): SimObj
     truth.magErr[b] = Fo > 0 ? (1.0857 * sF) / Fo : NaN
   }
   return { truth, cutout: out }
-}
-
-/**
- * Writes band `b` of the noisy cutout (HWC) from a noise-free plane: Gaussian sky + read noise of
- * σ plus Poisson noise of the source (variance flux/gain); saturated pixels are flat at the
- * saturation level; `subtractPlane` (the central galaxy's model) is removed after the noise.
- * A separate small function so that it stays optimised (no boxed doubles in the hot loop).
- */
-function addNoise(
-  out: Float32Array,
-  p: Float64Array,
-  subtractPlane: Float64Array | undefined,
-  n: number,
-  size: number,
-  nb: number,
-  b: number,
-  sigma: number,
-  gain: number,
-  rng: Rng,
-): void {
-  const sat = SATURATION_NMGY
-  const s2 = sigma * sigma
-  const invG = 1 / gain
-  const halfInvSigma = 0.5 / sigma
-  // saturated pixels take no deviate: count the others, then draw them all at once
-  let draws = 0
-  for (let iy = 0; iy < size; iy++) {
-    const row = iy * n
-    for (let ix = 0; ix < size; ix++) if (!((p[row + ix] as number) >= sat)) draws++
-  }
-  const g = noiseScratch(size * size)
-  rng.fastNormals(g, draws)
-  let k = 0
-  for (let iy = 0; iy < size; iy++) {
-    const row = iy * n
-    let o = iy * size * nb + b
-    for (let ix = 0; ix < size; ix++, o += nb) {
-      const v = p[row + ix] as number
-      if (v >= sat) {
-        out[o] = sat
-        continue
-      }
-      // σ = sqrt(σ²_sky + v/g); first-order expansion where the source term is < 2 % (error < 5e-5)
-      const src = v > 0 ? v * invG : 0
-      const sd = src < 0.02 * s2 ? sigma + src * halfInvSigma : Math.sqrt(s2 + src)
-      const val = v + sd * (g[k++] as number)
-      out[o] = subtractPlane ? val - (subtractPlane[row + ix] as number) : val
-    }
-  }
-}
-
-let noiseBuf = new Float64Array(0)
-function noiseScratch(len: number): Float64Array {
-  if (noiseBuf.length < len) noiseBuf = new Float64Array(len)
-  return noiseBuf
 }
 
 /** Charge bleeding: saturated charge spills up and down the column (CCD blooming). */
