@@ -5,7 +5,7 @@
  */
 import { benchPipeline } from './pipeline.js'
 import { benchSimulate } from './simulate.js'
-import { benchUncertainty } from './uncertainty.js'
+import { benchUncertainty, formatUncertaintyBench } from './uncertainty.js'
 
 const line = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`)
 
@@ -29,9 +29,6 @@ line('peak RSS ratio 1M / 10k', (p.peakRss1mMb / p.peakRss10kMb).toFixed(2))
 line('peak RSS 10k / 1M rows, V8 heap capped at 192 MB (MB)', `${p.peakRss10kCappedMb.toFixed(0)} / ${p.peakRss1mCappedMb.toFixed(0)}`)
 line('peak RSS ratio 1M / 10k, heap capped', (p.peakRss1mCappedMb / p.peakRss10kCappedMb).toFixed(2))
 
-const u = await benchUncertainty(64)
+const u = await benchUncertainty()
 console.log('')
-line(`uncertainty on ${u.model}${u.trained ? '' : ' (UNTRAINED)'}: one pass over ${u.images} images (s)`, u.onePassSeconds.toFixed(2))
-line('MC dropout T=30, naive: cost / one pass (target ≤ 25×)', `${u.naive30Ratio.toFixed(1)}×`)
-line(`adaptive MC dropout (tolerance ${u.adaptiveTolerance}, ≤ 30 passes): cost / one pass`, `${u.adaptiveRatio.toFixed(1)}×`)
-line('test-time augmentation, 8 rotations/flips: cost / one pass', `${u.ttaRatio.toFixed(1)}×`)
+for (const l of formatUncertaintyBench(u)) console.log(l)

@@ -1,54 +1,192 @@
 /**
- * Cost of the uncertainty modes relative to one deterministic pass, measured
- * side by side on the same images in one thread (the inference worker's own
- * code, wasm backend): MC dropout T=30 naive, adaptive MC dropout, and
- * test-time augmentation over the 8 rotations/flips.
+ * Cost and calibration of the uncertainty modes, measured side by side on the same images in one
+ * thread (the inference worker's own code, wasm backend):
+ * one deterministic pass, MC dropout T=30 (naive), adaptive MC dropout, test-time augmentation
+ * over the 8 rotations/flips, and TTA combined with T=30 MC dropout.
+ *
+ * The models are the sample survey's (the `default` pipeline: lens, morphology, photo-z, trained
+ * and calibrated), on simulated objects with truth, so each mode's calibration can be compared
+ * with the naive mode's: ECE for the classifiers; 68%/95% interval coverage and the PIT KS
+ * statistic for photo-z. The untrained seed CNN is timed too (cost only), because its first
+ * dropout follows its first convolution, so prefix reuse saves little there.
+ *
+ * Run with `npx tsx bench/uncertainty.ts [n]`; `npm run bench` calls {@link benchUncertainty}.
  */
+import { classColumnNames, mdnColumnNames } from '../catalogs/columns.js'
+import { pipelineSpec } from '../pipelines/registry.js'
+import { expectedCalibrationError } from '../src/metrics/classification.js'
+import { mixtureCdfAt } from '../src/metrics/mixture.js'
+import { intervalCoverage, ksUniform } from '../src/metrics/photoz.js'
 import { loadModelDir } from '../src/node.js'
 import { nodeWasmPath } from '../src/node/spawn-node.js'
 import { shippedModelDir } from '../src/node/paths.js'
-import type { InferenceBatch, WorkerInit } from '../src/protocol.js'
+import type { InferenceBatch, InferenceResult, ModelPayload, WorkerInit } from '../src/protocol.js'
 import { simulatedSource } from '../src/pipeline/simulated-source.js'
 import { createInferenceApi } from '../workers/inference-api.js'
 
-/** Results of {@link benchUncertainty}: seconds per mode and ratios to one pass. */
-export interface UncertaintyBenchResult {
-  readonly images: number
-  readonly onePassSeconds: number
-  readonly naive30Ratio: number
-  readonly adaptiveRatio: number
-  readonly adaptiveTolerance: number
-  readonly ttaRatio: number
-  readonly model: string
-  readonly trained: boolean
+/** The modes compared. */
+export const UNCERTAINTY_MODES = ['one pass', 'naive T=30', 'adaptive', 'TTA', 'TTA + T=30'] as const
+/** One of {@link UNCERTAINTY_MODES}. */
+export type UncertaintyMode = (typeof UNCERTAINTY_MODES)[number]
+
+/** One model under one mode. */
+export interface ModeResult {
+  readonly mode: UncertaintyMode
+  readonly seconds: number
+  /** Cost relative to one deterministic pass over the same images. */
+  readonly ratio: number
+  /** Classifiers: expected calibration error of the positive / first class (15 bins). */
+  readonly ece?: number
+  /** Photo-z: fraction of true redshifts inside [p16, p84] and [p025, p975]; PIT KS statistic. */
+  readonly coverage68?: number
+  readonly coverage95?: number
+  readonly pitKs?: number
+  /** Adaptive mode: mean passes per object. */
+  readonly meanPasses?: number
 }
 
-/** Time each mode on `n` simulated 64×64×3 cutouts (default 64). */
-export async function benchUncertainty(n = 64): Promise<UncertaintyBenchResult> {
-  const model = await loadModelDir(shippedModelDir('seed-cnn-untrained'))
-  const source = simulatedSource({ n, seed: 21 })
-  const pixels = new Float32Array(n * 64 * 64 * 3)
+/** Results for one model. */
+export interface ModelBench {
+  readonly model: string
+  readonly trained: boolean
+  readonly images: number
+  readonly modes: readonly ModeResult[]
+}
+
+/** Results of {@link benchUncertainty}. */
+export interface UncertaintyBenchResult {
+  readonly adaptiveTolerance: number
+  readonly models: readonly ModelBench[]
+}
+
+interface Sample {
+  readonly n: number
+  readonly pixels: Float32Array
+  readonly isLens: Float64Array
+  readonly isEarly: Float64Array
+  readonly z: Float64Array
+}
+
+async function sample(n: number, seed: number): Promise<Sample> {
+  const source = simulatedSource({ n, seed })
+  const per = 64 * 64 * 3
+  const pixels = new Float32Array(n * per)
+  const isLens = new Float64Array(n)
+  const isEarly = new Float64Array(n)
+  const z = new Float64Array(n)
   let row = 0
-  for await (const chunk of source.chunks({ columns: ['cutout'] })) {
-    for (const c of chunk.columns['cutout'] as Float32Array[]) pixels.set(c, (row++) * 64 * 64 * 3)
+  for await (const chunk of source.chunks({ columns: ['cutout', 'truth_is_lens', 'truth_morphology', 'truth_z'] })) {
+    const c = chunk.columns
+    for (let i = 0; i < chunk.numRows; i++, row++) {
+      pixels.set((c['cutout'] as Float32Array[])[i]!, row * per)
+      isLens[row] = Number((c['truth_is_lens'] as ArrayLike<number>)[i])
+      isEarly[row] = (c['truth_morphology'] as readonly string[])[i] === 'early' ? 1 : 0
+      z[row] = Number((c['truth_z'] as ArrayLike<number>)[i])
+    }
   }
-  const batch = (): InferenceBatch => ({
+  return { n, pixels, isLens, isEarly, z }
+}
+
+function batchOf(s: Sample, n: number): InferenceBatch {
+  return {
     batchIndex: 0, rowStart: 0, numRows: n, where: 'benchmark cutouts',
-    cutouts: { kind: 'pixels', data: pixels.slice(), offsets: Int32Array.from({ length: n + 1 }, (_, i) => i * 64 * 64 * 3), shapes: Int32Array.from({ length: 3 * n }, (_, i) => (i % 3 === 2 ? 3 : 64)), layout: 'hwc', bands: ['g', 'r', 'z'] },
+    cutouts: { kind: 'pixels', data: s.pixels.slice(0, n * 64 * 64 * 3), offsets: Int32Array.from({ length: n + 1 }, (_, i) => i * 64 * 64 * 3), shapes: Int32Array.from({ length: 3 * n }, (_, i) => (i % 3 === 2 ? 3 : 64)), layout: 'hwc', bands: ['g', 'r', 'z'] },
     preStatus: new Array(n).fill(null), preDetail: new Array(n).fill(null),
-  })
-  const time = async (init: Omit<WorkerInit, 'backend' | 'models' | 'seed'>): Promise<number> => {
-    const api = createInferenceApi()
-    await api.init({ backend: 'wasm', wasmPath: nodeWasmPath(), models: [model], seed: 1, ...init })
-    const t0 = performance.now()
-    await api.infer(batch())
-    return (performance.now() - t0) / 1000
   }
-  await time({ passes: 1 }) // warm-up: wasm compilation, kernels
-  const one = await time({ passes: 1 })
-  const naive = await time({ passes: 30 })
-  const tolerance = 0.01
-  const adaptive = await time({ passes: 30, adaptive: { tolerance } })
-  const tta = await time({ passes: 1, tta: true })
-  return { images: n, onePassSeconds: one, naive30Ratio: naive / one, adaptiveRatio: adaptive / one, adaptiveTolerance: tolerance, ttaRatio: tta / one, model: model.manifest.name, trained: model.manifest.trained }
+}
+
+const MODE_INIT: Record<UncertaintyMode, (tolerance: number) => Pick<WorkerInit, 'passes'> & Partial<WorkerInit>> = {
+  'one pass': () => ({ passes: 1 }),
+  'naive T=30': () => ({ passes: 30 }),
+  adaptive: (tolerance) => ({ passes: 30, adaptive: { tolerance } }),
+  TTA: () => ({ passes: 1, tta: true }),
+  'TTA + T=30': () => ({ passes: 30, tta: true }),
+}
+
+function calibration(model: ModelPayload, out: InferenceResult, s: Sample, n: number): Omit<ModeResult, 'mode' | 'seconds' | 'ratio'> {
+  const m = model.manifest
+  const spec = m.output
+  if (spec.kind === 'mdn') {
+    const names = mdnColumnNames(m)
+    const col = (name: string) => out.outputs[name] as Float32Array
+    const truth = s.z.subarray(0, n)
+    const lists = (name: string) => out.outputs[name] as readonly (Float32Array | null)[]
+    const K = lists(names.weights)[0]!.length
+    const flat = (name: string) => {
+      const a = new Float32Array(n * K)
+      lists(name).forEach((v, i) => a.set(v!, i * K))
+      return a
+    }
+    const pit = mixtureCdfAt(flat(names.weights), flat(names.means), flat(names.stds), n, K, truth)
+    const passes = out.outputs[names.passes] as Int32Array | undefined
+    return {
+      coverage68: intervalCoverage(col(names.summary.p16), col(names.summary.p84), truth),
+      coverage95: intervalCoverage(col(names.summary.p025), col(names.summary.p975), truth),
+      pitKs: ksUniform(pit),
+      ...(passes ? { meanPasses: passes.reduce((a, b) => a + b, 0) / n } : {}),
+    }
+  }
+  const positive = spec.kind === 'sigmoid' ? spec.positive : spec.labels[0]!
+  const p = out.outputs[classColumnNames(m, positive).p] as Float32Array
+  const labels = m.task === 'lens' ? s.isLens : s.isEarly
+  const passes = out.outputs[`${m.columnPrefix ?? m.task}_mc_passes`] as Int32Array | undefined
+  return {
+    ...(m.trained ? { ece: expectedCalibrationError(p, labels.subarray(0, n)) } : {}),
+    ...(passes ? { meanPasses: passes.reduce((a, b) => a + b, 0) / n } : {}),
+  }
+}
+
+async function benchModel(model: ModelPayload, s: Sample, n: number, tolerance: number, modes: readonly UncertaintyMode[]): Promise<ModelBench> {
+  const run = async (mode: UncertaintyMode): Promise<{ seconds: number; out: InferenceResult }> => {
+    const api = createInferenceApi()
+    await api.init({ backend: 'wasm', wasmPath: nodeWasmPath(), models: [model], seed: 1, maxTensorBatch: 32, ...MODE_INIT[mode](tolerance) })
+    const t0 = performance.now()
+    const out = await api.infer(batchOf(s, n))
+    return { seconds: (performance.now() - t0) / 1000, out }
+  }
+  await run('one pass') // warm-up: wasm compilation, kernels
+  const results: ModeResult[] = []
+  let one = NaN
+  for (const mode of modes) {
+    // the better of two runs: the machine is shared
+    const a = await run(mode)
+    const b = await run(mode)
+    const seconds = Math.min(a.seconds, b.seconds)
+    if (mode === 'one pass') one = seconds
+    results.push({ mode, seconds, ratio: seconds / one, ...calibration(model, a.out, s, n) })
+  }
+  return { model: model.manifest.name, trained: model.manifest.trained, images: n, modes: results }
+}
+
+/**
+ * Time every mode on `n` simulated 64×64×3 cutouts (default 256) for each model of the default
+ * pipeline, and on `seedN` (default 32) for the untrained seed CNN.
+ */
+export async function benchUncertainty(n = 256, seedN = 32, tolerance = 0.01): Promise<UncertaintyBenchResult> {
+  const s = await sample(Math.max(n, seedN), 21)
+  const models: ModelBench[] = []
+  for (const name of pipelineSpec('default').models) {
+    models.push(await benchModel(await loadModelDir(shippedModelDir(name)), s, n, tolerance, UNCERTAINTY_MODES))
+  }
+  models.push(await benchModel(await loadModelDir(shippedModelDir('seed-cnn-untrained')), s, seedN, tolerance, ['one pass', 'naive T=30', 'adaptive', 'TTA']))
+  return { adaptiveTolerance: tolerance, models }
+}
+
+/** The results as printable lines. */
+export function formatUncertaintyBench(r: UncertaintyBenchResult): string[] {
+  const f = (v: number | undefined, d = 3) => (v === undefined ? '' : v.toFixed(d))
+  const lines = [`uncertainty modes: cost / one deterministic pass, and calibration (adaptive tolerance ${r.adaptiveTolerance}; targets: naive T=30 ≤ 25×, adaptive ≤ 8× with calibration no worse than naive)`]
+  lines.push(`${'model'.padEnd(22)} ${'mode'.padEnd(11)} ${'seconds'.padStart(8)} ${'cost'.padStart(7)} ${'passes'.padStart(7)} ${'ECE'.padStart(6)} ${'cov68'.padStart(6)} ${'cov95'.padStart(6)} ${'PIT KS'.padStart(7)}`)
+  for (const m of r.models) {
+    for (const x of m.modes) {
+      lines.push(`${`${m.model}${m.trained ? '' : '*'} (${m.images})`.padEnd(22)} ${x.mode.padEnd(11)} ${x.seconds.toFixed(3).padStart(8)} ${`${x.ratio.toFixed(1)}×`.padStart(7)} ${f(x.meanPasses, 1).padStart(7)} ${f(x.ece).padStart(6)} ${f(x.coverage68).padStart(6)} ${f(x.coverage95).padStart(6)} ${f(x.pitKs).padStart(7)}`)
+    }
+  }
+  lines.push('* untrained: cost only (its first dropout follows its first convolution, so MC passes rerun nearly the whole network)')
+  return lines
+}
+
+const argv = (globalThis as { process?: { argv?: string[] } }).process?.argv ?? []
+if (argv[1] !== undefined && /bench[/\\]uncertainty\.(ts|js)$/.test(argv[1])) {
+  for (const l of formatUncertaintyBench(await benchUncertainty(argv[2] ? Number(argv[2]) : undefined))) console.log(l)
 }

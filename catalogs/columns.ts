@@ -6,6 +6,7 @@
  */
 import type { ModelManifest } from '../src/models/manifest.js'
 import type { ColumnSpec } from '../src/catalog/types.js'
+import type { PdfGrid } from '../src/pdf-grid.js'
 
 /** Per-row status column: 'ok' or an error code. */
 export const STATUS_COLUMN: ColumnSpec = {
@@ -68,9 +69,9 @@ export function classColumnNames(manifest: ModelManifest, label: string): { p: s
 }
 
 /** Names of a classifier's summary columns. */
-export function classifierSummaryNames(manifest: ModelManifest): { label: string; entropy: string; mutualInformation: string } {
+export function classifierSummaryNames(manifest: ModelManifest): { label: string; entropy: string; mutualInformation: string; passes: string } {
   const prefix = columnPrefix(manifest)
-  return { label: `${prefix}_label`, entropy: `${prefix}_entropy`, mutualInformation: `${prefix}_mutual_info` }
+  return { label: `${prefix}_label`, entropy: `${prefix}_entropy`, mutualInformation: `${prefix}_mutual_info`, passes: `${prefix}_mc_passes` }
 }
 
 /** Quantities summarising a redshift PDF, with their column suffix and description. */
@@ -89,18 +90,30 @@ export const PDF_SUMMARIES = [
 export type PdfSummaryName = (typeof PDF_SUMMARIES)[number][0]
 
 /** Column names of a mixture-density model's outputs. */
-export function mdnColumnNames(manifest: ModelManifest): { summary: Record<PdfSummaryName, string>; weights: string; means: string; stds: string } {
+export function mdnColumnNames(manifest: ModelManifest): { summary: Record<PdfSummaryName, string>; weights: string; means: string; stds: string; grid: string; passes: string } {
   const q = manifest.output.kind === 'mdn' ? manifest.output.quantity : 'z'
   const summary = Object.fromEntries(PDF_SUMMARIES.map(([s]) => [s, `${q}_${s}`])) as Record<PdfSummaryName, string>
-  return { summary, weights: `${q}_pdf_weights`, means: `${q}_pdf_means`, stds: `${q}_pdf_stds` }
+  return { summary, weights: `${q}_pdf_weights`, means: `${q}_pdf_means`, stds: `${q}_pdf_stds`, grid: `${q}_pdf_grid`, passes: `${q}_mc_passes` }
+}
+
+/** Options that add columns to a model's outputs. */
+export interface OutputColumnOptions {
+  /** Adaptive MC dropout: a per-object count of the passes taken. */
+  readonly adaptive?: boolean
+  /** Mixture-density models: the PDF also sampled on this fixed grid (qp "interp"). */
+  readonly pdfGrid?: PdfGrid
+}
+
+function passesColumn(name: string, task: string, maxPasses: number): ColumnSpec {
+  return { name, type: 'int32', nullable: true, unit: '', description: `${task}: MC-dropout passes taken for this object (adaptive mode: sampling stops once the Monte Carlo standard error is below the tolerance; at most ${maxPasses})` }
 }
 
 /**
  * All output columns a model adds, with types, units and descriptions.
  * `passes` is the number of MC-dropout passes (1 = deterministic).
  */
-export function modelOutputColumns(manifest: ModelManifest, passes: number): ColumnSpec[] {
-  const mc = passes > 1 ? ` over ${passes} MC-dropout passes` : ' (single deterministic pass)'
+export function modelOutputColumns(manifest: ModelManifest, passes: number, options: OutputColumnOptions = {}): ColumnSpec[] {
+  const mc = passes > 1 ? (options.adaptive ? ` over up to ${passes} MC-dropout passes (adaptive)` : ` over ${passes} MC-dropout passes`) : ' (single deterministic pass)'
   const model = `${manifest.name} ${manifest.version}${manifest.trained ? '' : ' — UNTRAINED seeded weights, not a scientific result'}`
   const out = manifest.output
   if (out.kind === 'mdn') {
@@ -113,6 +126,15 @@ export function modelOutputColumns(manifest: ModelManifest, passes: number): Col
       { name: names.means, type: { list: 'float32' }, nullable: true, unit: out.unit, description: `${out.quantity} PDF Gaussian mixture: component means` },
       { name: names.stds, type: { list: 'float32' }, nullable: true, unit: out.unit, description: `${out.quantity} PDF Gaussian mixture: component standard deviations` },
     )
+    const grid = options.pdfGrid
+    if (grid) {
+      cols.push({
+        name: names.grid, type: { list: 'float32' }, nullable: true, unit: out.unit === '' ? '' : `${out.unit}-1`,
+        description: `${out.quantity} PDF (probability density) on the fixed grid of ${grid.n} points from ${grid.start} to ${grid.stop} inclusive (qp "interp": xvals from the column metadata); ${model}`,
+        metadata: { pdf_grid_start: String(grid.start), pdf_grid_stop: String(grid.stop), pdf_grid_points: String(grid.n) },
+      })
+    }
+    if (options.adaptive) cols.push(passesColumn(names.passes, manifest.task, passes))
     return cols
   }
   const labels = classLabels(manifest)
@@ -131,10 +153,11 @@ export function modelOutputColumns(manifest: ModelManifest, passes: number): Col
     { name: s.entropy, type: 'float32', nullable: true, unit: 'nat', description: `${manifest.task}: predictive entropy of the mean class probabilities (total uncertainty)` },
     { name: s.mutualInformation, type: 'float32', nullable: true, unit: 'nat', description: `${manifest.task}: mutual information between prediction and weights (epistemic uncertainty, BALD); 0 for one pass` },
   )
+  if (options.adaptive) cols.push(passesColumn(s.passes, manifest.task, passes))
   return cols
 }
 
 /** Every output column of a run with these models: each model's columns, then the non-finite pixel count. */
-export function outputColumnsFor(manifests: readonly ModelManifest[], passes: number): ColumnSpec[] {
-  return [...manifests.flatMap((m) => modelOutputColumns(m, passes)), NONFINITE_COLUMN]
+export function outputColumnsFor(manifests: readonly ModelManifest[], passes: number, options: OutputColumnOptions = {}): ColumnSpec[] {
+  return [...manifests.flatMap((m) => modelOutputColumns(m, passes, options)), NONFINITE_COLUMN]
 }

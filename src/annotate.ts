@@ -8,6 +8,7 @@ import type { CatalogSource, NativeSchema } from './catalog/source.js'
 import type { CatalogChunk, CatalogSchema, ColumnSpec, ColumnValues } from './catalog/types.js'
 import type { CatalogWriter } from './catalog/writer.js'
 import { SurveyError, errorMessage, isSurveyError } from './errors.js'
+import { checkPdfGrid, type PdfGrid } from './pdf-grid.js'
 import { pullOnDemand } from './operators/pull-on-demand.js'
 import { rebatch, type RowBatch } from './operators/rebatch.js'
 import { reorderByIndex } from './operators/reorder-by-index.js'
@@ -66,8 +67,10 @@ export interface AnnotateOptions {
   readonly seed?: number
   /** Test-time augmentation over the 8 rotations/flips (combinable with MC dropout); default false. */
   readonly tta?: boolean
-  /** Adaptive MC dropout for classifiers (see WorkerInit.adaptive); `passes` is then the maximum. */
+  /** Adaptive MC dropout (see WorkerInit.adaptive); `passes` is then the maximum. Not combinable with `tta`. */
   readonly adaptive?: { readonly tolerance: number; readonly minPasses?: number }
+  /** Mixture-density models: also store each PDF on this fixed grid (see WorkerInit.pdfGrid). */
+  readonly pdfGrid?: PdfGrid
   readonly cutouts?: CutoutOptions
   /** Leave the raw cutout column out of the output; default false. */
   readonly dropCutouts?: boolean
@@ -146,6 +149,14 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
   const passes = options.passes ?? 1
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new SurveyError('option', `option batchSize must be a positive integer, got ${batchSize}`)
   if (!Number.isInteger(passes) || passes < 1) throw new SurveyError('option', `option passes must be a positive integer, got ${passes}`)
+  if (options.adaptive) {
+    const { tolerance, minPasses } = options.adaptive
+    if (!(tolerance > 0)) throw new SurveyError('option', `option adaptive.tolerance must be > 0, got ${tolerance}`)
+    if (minPasses !== undefined && !(Number.isInteger(minPasses) && minPasses >= 2)) throw new SurveyError('option', `option adaptive.minPasses must be an integer ≥ 2, got ${minPasses}`)
+    if (passes < 2) throw new SurveyError('option', `option adaptive needs passes ≥ 2 (the maximum number of passes), got ${passes}`)
+    if (options.tta) throw new SurveyError('option', 'options adaptive and tta cannot be combined: adaptive MC dropout samples dropout masks of the plain cutout only')
+  }
+  if (options.pdfGrid) checkPdfGrid(options.pdfGrid)
   const plan = planCutouts(source.schema, source.name, options.cutouts)
   if (plan.bands.length > 0) {
     for (const m of options.models) {
@@ -177,6 +188,7 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
       seed: options.seed ?? 0,
       ...(options.tta ? { tta: true } : {}),
       ...(options.adaptive ? { adaptive: options.adaptive } : {}),
+      ...(options.pdfGrid ? { pdfGrid: options.pdfGrid } : {}),
     },
     maxRetries: options.maxRetries ?? 2,
     ...(options.onWorkerFailure ? { onWorkerFailure: options.onWorkerFailure } : {}),
@@ -190,7 +202,7 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
       name: m.manifest.name, version: m.manifest.version, task: m.manifest.task, trained: m.manifest.trained,
       manifest_sha256: m.manifestHash, files_sha256: m.manifest.files,
     }))),
-    'survey_classifier:options': JSON.stringify({ batchSize, workers, maxInFlight, passes, seed: options.seed ?? 0, tta: options.tta ?? false, adaptive: options.adaptive ?? null, cutouts: plan.kind === 'service' ? { service: plan.service.template } : { column: plan.column, kind: plan.kind }, dropCutouts: options.dropCutouts ?? false }),
+    'survey_classifier:options': JSON.stringify({ batchSize, workers, maxInFlight, passes, seed: options.seed ?? 0, tta: options.tta ?? false, adaptive: options.adaptive ?? null, pdfGrid: options.pdfGrid ?? null, cutouts: plan.kind === 'service' ? { service: plan.service.template } : { column: plan.column, kind: plan.kind }, dropCutouts: options.dropCutouts ?? false }),
     'survey_classifier:input': source.name,
   }
   let writer: CatalogWriter

@@ -4,6 +4,7 @@
  */
 import type { SerialisedError } from './errors.js'
 import type { ModelManifest } from './models/manifest.js'
+import type { PdfGrid } from './pdf-grid.js'
 
 /** Compute backend request. `auto`: WebGPU on a hardware adapter, else WASM, else CPU. */
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm' | 'cpu'
@@ -32,11 +33,15 @@ export interface WorkerInit {
   /** Test-time augmentation: every pass also runs the 8 rotations/flips of each cutout (samples = passes × 8). */
   readonly tta?: boolean
   /**
-   * Adaptive MC dropout (classifiers): stop sampling an object once the MC standard error of
-   * every class's mean probability is below `tolerance`, after at least `minPasses` (default 5);
-   * `passes` is then the maximum. Mixture-density models always take all passes.
+   * Adaptive MC dropout: stop sampling an object once the MC standard error is below
+   * `tolerance`, after at least `minPasses` (default 5); `passes` is then the maximum.
+   * Classifiers: the standard error of every class's mean probability. Mixture-density models:
+   * the standard error of the mean redshift over passes, divided by (1 + z) of the first pass.
+   * Not combinable with `tta`.
    */
   readonly adaptive?: { readonly tolerance: number; readonly minPasses?: number }
+  /** Mixture-density models: also sample each predictive PDF on this grid (column `<q>_pdf_grid`). */
+  readonly pdfGrid?: PdfGrid
   /** Largest sub-batch sent through a model at once. */
   readonly maxTensorBatch?: number
 }

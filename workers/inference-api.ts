@@ -2,13 +2,13 @@
  * The inference worker's API: load models once, then annotate batches.
  * Plain module so tests can call it directly; `*.worker.ts` files expose it.
  */
-import { NONFINITE_COLUMN, classLabels } from '../catalogs/columns.js'
+import { NONFINITE_COLUMN, classLabels, classifierSummaryNames } from '../catalogs/columns.js'
 import { SurveyError } from '../src/errors.js'
 import type { InferenceBatch, InferenceResult, OutputValues, WorkerApi, WorkerInfo, WorkerInit } from '../src/protocol.js'
 import { initBackend } from './model/backend.js'
 import { decodeBatch, packInputs } from './model/inputs.js'
 import { loadModel, runAdaptivePasses, runPasses, withSeededRandom, type LoadedModel } from './model/run-model.js'
-import { classProbabilities, classifierColumns, summariseOutputs } from './model/summarise.js'
+import { classProbabilities, classifierColumns, passesColumn, summariseOutputs } from './model/summarise.js'
 
 /** Create the inference API (one per worker). */
 export function createInferenceApi(): WorkerApi {
@@ -36,18 +36,28 @@ export function createInferenceApi(): WorkerApi {
         nonFinite ??= packed.nonFinite
         const n = packed.index.length
         const maxBatch = cfg.maxTensorBatch ?? 32
-        if (cfg.adaptive && loaded.manifest.output.kind !== 'mdn' && cfg.passes > 1) {
-          const C = classLabels(loaded.manifest).length
+        const grid = cfg.pdfGrid ? { pdfGrid: cfg.pdfGrid } : {}
+        if (cfg.adaptive && cfg.passes > 1) {
+          if (cfg.tta) throw new SurveyError('option', 'adaptive MC dropout cannot be combined with test-time augmentation (tta)')
+          const manifest = loaded.manifest
+          const mdn = manifest.output.kind === 'mdn'
+          const statistic = mdn ? redshiftStatistic(manifest.output.kind === 'mdn' ? manifest.output.components : 0, n) : (raw: Float32Array, rows: number) => classProbabilities(manifest, raw, rows)
+          const C = mdn ? 1 : classLabels(manifest).length
           const adaptive = cfg.adaptive
-          const { summary } = await withSeededRandom(cfg.seed, batch.batchIndex, () =>
-            runAdaptivePasses(loaded, packed.x, n, cfg.passes, maxBatch, (raw, rows) => classProbabilities(loaded.manifest, raw, rows), C, adaptive),
+          const result = await withSeededRandom(cfg.seed, batch.batchIndex, () =>
+            runAdaptivePasses(loaded, packed.x, n, cfg.passes, maxBatch, statistic, C, adaptive),
           )
-          Object.assign(outputs, classifierColumns(loaded.manifest, summary, packed.index, batch.numRows))
+          if (mdn) {
+            Object.assign(outputs, summariseOutputs(manifest, result.raw, cfg.passes, packed.index, batch.numRows, { ...grid, passesTaken: result.passes }))
+          } else {
+            Object.assign(outputs, classifierColumns(manifest, result.accumulator.summary(), packed.index, batch.numRows))
+            outputs[classifierSummaryNames(manifest).passes] = passesColumn(result.passes, packed.index, batch.numRows)
+          }
         } else {
           const raw = await withSeededRandom(cfg.seed, batch.batchIndex, () =>
             runPasses(loaded, packed.x, n, cfg.passes, maxBatch, { tta: cfg.tta ?? false }),
           )
-          Object.assign(outputs, summariseOutputs(loaded.manifest, raw, cfg.passes * (cfg.tta ? 8 : 1), packed.index, batch.numRows))
+          Object.assign(outputs, summariseOutputs(loaded.manifest, raw, cfg.passes * (cfg.tta ? 8 : 1), packed.index, batch.numRows, grid))
         }
       }
       const ok = decoded.status.map((s) => s === 'ok')
@@ -72,5 +82,30 @@ export function serialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
     const run = tail.then(task)
     tail = run.catch(() => undefined)
     return run
+  }
+}
+
+/**
+ * The per-pass statistic adaptive MC dropout tracks for a mixture-density model of `K`
+ * components over `n` objects: each pass's mixture mean redshift divided by (1 + z) of the
+ * object's first pass, so the tolerance reads as a standard error in Δz/(1 + z).
+ */
+export function redshiftStatistic(K: number, n: number): (raw: Float32Array, rows: number, objects: Int32Array) => Float32Array {
+  const scale = new Float64Array(n).fill(Number.NaN)
+  return (raw, rows, objects) => {
+    const out = new Float32Array(rows)
+    for (let j = 0; j < rows; j++) {
+      let total = 0
+      let mean = 0
+      for (let k = 0; k < K; k++) {
+        total += raw[j * 3 * K + k]!
+        mean += raw[j * 3 * K + k]! * raw[j * 3 * K + K + k]!
+      }
+      const z = mean / total
+      const i = objects[j]!
+      if (Number.isNaN(scale[i]!)) scale[i] = 1 / (1 + Math.max(0, z))
+      out[j] = z * scale[i]!
+    }
+    return out
   }
 }

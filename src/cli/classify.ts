@@ -8,6 +8,7 @@ import { pipelineSpec } from '../../pipelines/registry.js'
 import { annotateCatalog, type RunSummary } from '../annotate.js'
 import type { CatalogFormat } from '../catalog/open.js'
 import { SurveyError } from '../errors.js'
+import { parsePdfGrid } from '../pdf-grid.js'
 import { fileWriterFactory, loadModelDir, openCatalogFile } from '../node.js'
 import { denoWasmPath, denoWorkerSpawner } from '../deno/spawn-deno.js'
 import { ENV } from '../env.js'
@@ -47,9 +48,12 @@ models
   --passes T                MC-dropout passes (default: the pipeline's; 1 = deterministic)
   --seed S                  seed of the MC-dropout masks (default 0)
   --tta                     test-time augmentation: also average over the 8 rotations/flips (×8 cost)
-  --adaptive TOL            adaptive MC dropout for classifiers: stop sampling an object once the MC
-                            standard error of its class probabilities is below TOL (e.g. 0.01);
-                            --passes is then the maximum
+  --adaptive TOL            adaptive MC dropout: stop sampling an object once the MC standard error
+                            is below TOL (e.g. 0.01): of its class probabilities (classifiers), or of
+                            its mean redshift in units of 1+z (photo-z); --passes is then the maximum,
+                            and a <task>_mc_passes column records the passes taken (not with --tta)
+  --pdf-grid A:B:N          photo-z: also store each PDF on N redshifts from A to B (e.g. 0:3:301),
+                            as a list column z_pdf_grid (qp "interp"), next to the mixture columns
 
 cutouts
   --cutout-column NAME      column holding cutouts (default "cutout")
@@ -98,6 +102,7 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
       seed: { type: 'string' },
       tta: { type: 'boolean' },
       adaptive: { type: 'string' },
+      'pdf-grid': { type: 'string' },
       'cutout-column': { type: 'string' },
       'cutout-shape': { type: 'string' },
       'cutout-layout': { type: 'string' },
@@ -149,6 +154,8 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
   const adaptiveTolerance = values.adaptive !== undefined ? Number(values.adaptive) : undefined
   if (adaptiveTolerance !== undefined && !(adaptiveTolerance > 0 && adaptiveTolerance < 1)) throw new SurveyError('option', `option --adaptive must be a tolerance between 0 and 1 (e.g. 0.01), got "${values.adaptive}"`)
   if (adaptiveTolerance !== undefined && passes < 2) throw new SurveyError('option', 'option --adaptive needs --passes of at least 2 (the maximum number of passes)')
+  if (adaptiveTolerance !== undefined && values.tta) throw new SurveyError('option', 'options --adaptive and --tta cannot be combined: adaptive MC dropout samples dropout masks of the plain cutout only')
+  const pdfGrid = values['pdf-grid'] !== undefined ? parsePdfGrid(values['pdf-grid']) : undefined
   const sampleSeed = intOption(values['sample-seed'], 'sample-seed', 1, 0)
   const rowGroupSize = values['row-group-size'] ? { rowGroupSize: intOption(values['row-group-size'], 'row-group-size', 10_000, 1) } : {}
   const cutoutSize = values['cutout-size'] !== undefined ? intOption(values['cutout-size'], 'cutout-size', 64, 1) : undefined
@@ -160,7 +167,7 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
     const dirs = values.model ?? spec.models.map(shippedModelDir)
     for (const dir of dirs) models.push(await loadModelDir(dir))
   }
-  const outputColumns = workerKind === 'trivial' ? [PIXEL_MEAN_COLUMN] : outputColumnsFor(models.map((m) => m.manifest), passes * (values.tta ? 8 : 1))
+  const outputColumns = workerKind === 'trivial' ? [PIXEL_MEAN_COLUMN] : outputColumnsFor(models.map((m) => m.manifest), passes * (values.tta ? 8 : 1), { adaptive: adaptiveTolerance !== undefined, ...(pdfGrid ? { pdfGrid } : {}) })
   const cutouts: CutoutOptions = {
     ...(values['cutout-column'] ? { column: values['cutout-column'] } : {}),
     ...(values['cutout-shape'] ? { shape: values['cutout-shape'] } : {}),
@@ -207,6 +214,7 @@ export async function classifyCommand(argv: readonly string[], io: CommandIo): P
       seed,
       ...(values.tta ? { tta: true } : {}),
       ...(adaptiveTolerance !== undefined ? { adaptive: { tolerance: adaptiveTolerance } } : {}),
+      ...(pdfGrid ? { pdfGrid } : {}),
       cutouts,
       dropCutouts: values['drop-cutouts'] === true,
       signal: controller.signal,

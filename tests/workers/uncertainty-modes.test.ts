@@ -80,8 +80,8 @@ describe('uncertainty modes in the worker', () => {
     const tight = await runAdaptivePasses(loaded, packed.x, N, 20, 32, toProbs, 2, { tolerance: 1e-6, minPasses: 4 })
     expect(tight.totalPasses).toBe(20 * N)
     for (let i = 0; i < N; i++) {
-      expect(tight.summary.std[2 * i + 1]!).toBeGreaterThan(0)
-      expect(tight.summary.mutualInformation[i]!).toBeGreaterThanOrEqual(0)
+      expect(tight.accumulator.summary().std[2 * i + 1]!).toBeGreaterThan(0)
+      expect(tight.accumulator.summary().mutualInformation[i]!).toBeGreaterThanOrEqual(0)
     }
   }, 120_000)
 
@@ -97,5 +97,33 @@ describe('uncertainty modes in the worker', () => {
     const full = await withSeededRandom(3, 0, () => runPasses(loaded, packed.x, N, 4, 32, { reusePrefix: false }))
     expect(Array.from(reused)).toEqual(Array.from(full))
     expect(new Set(Array.from(reused.subarray(0, N)).map((v, i) => v === reused[N + i])).has(false)).toBe(true)
+  }, 120_000)
+
+  it('draws dropout masks with the keep probability, scaled as inverted dropout, reproducibly per seed', async () => {
+    const { bernoulliMask } = await import('../../workers/model/architectures.js')
+    const { withSeededRandom } = await import('../../workers/model/run-model.js')
+    await tf.setBackend('cpu')
+    const draw = (seed: number) => withSeededRandom(seed, 0, async () => Float32Array.from(await bernoulliMask([200, 50, 10], 0.75).data()))
+    const a = await draw(1)
+    const kept = a.filter((v) => v !== 0)
+    expect(new Set(kept)).toEqual(new Set([Math.fround(1 / 0.75)]))
+    // 100,000 draws: the kept fraction is within 5 binomial standard deviations of 0.75
+    expect(Math.abs(kept.length / a.length - 0.75)).toBeLessThan(5 * Math.sqrt(0.75 * 0.25 / a.length))
+    expect(Array.from(await draw(1))).toEqual(Array.from(a))
+    expect(Array.from(await draw(2))).not.toEqual(Array.from(a))
+  })
+
+  it('reuses the layers before the first dropout in a model with several heads (the photo-z mixture-density network)', async () => {
+    const { loadModel, runPasses, withSeededRandom } = await import('../../workers/model/run-model.js')
+    const { decodeBatch, packInputs } = await import('../../workers/model/inputs.js')
+    const photoz = await loadModelDir(join(import.meta.dirname, '..', '..', 'models', 'photoz-small-cnn'))
+    const loaded = await loadModel(photoz)
+    expect(loaded.split).toBeDefined()
+    expect(loaded.split!.prefix.outputs[0]!.shape).toEqual([null, 16, 16, 64])
+    const packed = packInputs(await decodeBatch(batch()), photoz.manifest.input)
+    const reused = await withSeededRandom(5, 0, () => runPasses(loaded, packed.x, N, 3, 32, { reusePrefix: true }))
+    const full = await withSeededRandom(5, 0, () => runPasses(loaded, packed.x, N, 3, 32, { reusePrefix: false }))
+    expect(Array.from(reused)).toEqual(Array.from(full))
+    expect(reused.length).toBe(3 * N * 15)
   }, 120_000)
 })

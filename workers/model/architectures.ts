@@ -397,6 +397,30 @@ export function summaryTable(model: tf.LayersModel): string {
 
 const MC_PATCH = Symbol.for('survey-classifier.mcDropout');
 
+/**
+ * An inverted-dropout multiplier of `shape`: each element is 1/keep with probability `keep`, else
+ * 0, as `tf.dropout` draws it (the keep probability exact to 2^-32). Generated here with one seeded 32-bit generator (mulberry32,
+ * seeded from `Math.random`, so `withSeededRandom` makes the masks reproducible) instead of
+ * TF.js's per-element random-uniform op, which costs more than the rest of a small network's
+ * MC pass.
+ */
+export function bernoulliMask(shape: readonly number[], keep: number): tf.Tensor {
+  let size = 1;
+  for (const d of shape) size *= d;
+  const values = new Float32Array(size);
+  const scale = 1 / keep;
+  const threshold = Math.floor(keep * 2 ** 32);
+  // mulberry32 (src/random.ts) inlined: in this loop a closure call per element costs 2-3× more
+  let a = (Math.random() * 2 ** 32) | 0;
+  for (let i = 0; i < size; i++) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    if ((t ^ (t >>> 14)) >>> 0 < threshold) values[i] = scale;
+  }
+  return tf.tensor(values, shape as number[], 'float32');
+}
+
 type CallFn = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
 interface Patchable {
   call: CallFn;
@@ -425,7 +449,14 @@ export function setMcDropout(model: tf.LayersModel, active: boolean): number {
       if (active && original === undefined) {
         const call = p.call.bind(layer) as CallFn;
         p[MC_PATCH] = call;
-        p.call = (inputs, kwargs) => call(inputs, { ...kwargs, training: true });
+        const plain = layer as unknown as { rate?: number; noiseShape?: unknown };
+        const fast = layer.getClassName() === 'Dropout' && plain.noiseShape == null && typeof plain.rate === 'number' && plain.rate > 0 && plain.rate < 1;
+        p.call = fast
+          ? (inputs) => {
+              const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+              return tf.tidy(() => tf.mul(x, bernoulliMask(x.shape, 1 - plain.rate!)));
+            }
+          : (inputs, kwargs) => call(inputs, { ...kwargs, training: true });
       } else if (!active && original !== undefined) {
         delete (p as { call?: CallFn }).call;
         delete p[MC_PATCH];

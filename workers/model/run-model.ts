@@ -8,7 +8,7 @@ import { outputUnits, type ModelManifest } from '../../src/models/manifest.js'
 import type { ModelPayload } from '../../src/protocol.js'
 import { mulberry32 } from '../../src/random.js'
 import { setMcDropout } from './architectures.js'
-import { PassAccumulator, type ClassifierSummary } from './uncertainty.js'
+import { PassAccumulator } from './uncertainty.js'
 
 /** A model ready to run in this worker. */
 export interface LoadedModel {
@@ -23,24 +23,44 @@ export interface LoadedModel {
   readonly split?: { readonly prefix: tf.LayersModel; readonly suffix: tf.LayersModel }
 }
 
-/** Cut a chain-shaped model before its first dropout layer (undefined for graphs that are not a chain). */
+/**
+ * Cut a model before its first dropout layer, when everything before it is a simple chain of
+ * layers from the input; what follows may be any graph (several heads, concatenations) as long
+ * as it reads nothing from before the cut but the cut tensor. Undefined otherwise.
+ */
 export function splitAtFirstDropout(model: tf.LayersModel): LoadedModel['split'] {
+  type Node = { inboundLayers: tf.layers.Layer[]; inputTensors: tf.SymbolicTensor[] }
+  const nodesOf = (layer: tf.layers.Layer) => (layer as unknown as { inboundNodes: Node[] }).inboundNodes
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer')
   const first = layers.findIndex((l) => /Dropout$/.test(l.getClassName()))
   if (first < 1 || model.inputs.length !== 1 || model.outputs.length !== 1) return undefined
-  for (let i = 0; i < layers.length; i++) {
-    const nodes = (layers[i] as unknown as { inboundNodes: { inboundLayers: tf.layers.Layer[] }[] }).inboundNodes
+  for (let i = 0; i < first; i++) {
+    const nodes = nodesOf(layers[i]!)
     if (nodes.length !== 1 || nodes[0]!.inboundLayers.length !== 1) return undefined
     const from = nodes[0]!.inboundLayers[0]!
     if (i === 0 ? from.getClassName() !== 'InputLayer' : from !== layers[i - 1]) return undefined
   }
-  if (layers[layers.length - 1]!.output !== model.outputs[0]) return undefined
-  const prefix = tf.model({ inputs: model.inputs, outputs: layers[first - 1]!.output as tf.SymbolicTensor })
-  const cut = layers[first]!.input as tf.SymbolicTensor
+  const cut = layers[first - 1]!.output
+  if (Array.isArray(cut)) return undefined
   const input = tf.input({ shape: cut.shape.slice(1) as number[] })
-  let y: tf.SymbolicTensor = input
-  for (const layer of layers.slice(first)) y = layer.apply(y) as tf.SymbolicTensor
-  return { prefix, suffix: tf.model({ inputs: input, outputs: y }) }
+  // rebuild the rest of the graph on a new input, layer by layer in topological order
+  const rebuilt = new Map<tf.SymbolicTensor, tf.SymbolicTensor>([[cut, input]])
+  for (const layer of layers.slice(first)) {
+    const nodes = nodesOf(layer)
+    if (nodes.length !== 1) return undefined
+    const inputs = nodes[0]!.inputTensors.map((t) => rebuilt.get(t))
+    if (inputs.length === 0 || inputs.some((t) => t === undefined)) return undefined
+    const original = layer.output // read before apply: a second inbound node makes it ambiguous
+    if (Array.isArray(original)) return undefined
+    const args = inputs as tf.SymbolicTensor[]
+    const output = layer.apply(args.length === 1 ? args[0]! : args)
+    if (Array.isArray(output)) return undefined
+    rebuilt.set(original, output as tf.SymbolicTensor)
+  }
+  const output = rebuilt.get(model.outputs[0]!)
+  if (!output) return undefined
+  const prefix = tf.model({ inputs: model.inputs, outputs: cut })
+  return { prefix, suffix: tf.model({ inputs: input, outputs: output }) }
 }
 
 interface ModelJson {
@@ -139,26 +159,76 @@ export function dihedral(images: tf.Tensor4D, v: number): tf.Tensor4D {
   })
 }
 
+/** Result of {@link runAdaptivePasses}. */
+export interface AdaptiveResult {
+  /** Raw outputs laid out [pass][row][unit] for `maxPasses` passes; passes an object did not take are zero. */
+  readonly raw: Float32Array
+  /** Passes each object took. */
+  readonly passes: Int32Array
+  /** The running statistics of every object (mean, std, entropy and MI of what `statistic` returned). */
+  readonly accumulator: PassAccumulator
+  /** Passes summed over objects. */
+  readonly totalPasses: number
+}
+
 /**
- * Adaptive MC dropout for a classifier: passes run only on the objects whose
- * class means have not yet converged (MC standard error ≥ tolerance), up to
- * `maxPasses`. Returns the per-object summary and the passes spent.
+ * Adaptive MC dropout: passes run only on the objects whose per-pass statistic (`statistic`
+ * turns `rows` raw outputs into rows×C values: class probabilities, or a scaled redshift) has
+ * not yet converged, i.e. its MC standard error is still ≥ `tolerance`, up to `maxPasses`
+ * passes. The layers before the first dropout run once per object, as in {@link runPasses};
+ * later passes run the rest of the model on the still-pending objects only.
  */
 export async function runAdaptivePasses(
   loaded: LoadedModel, x: Float32Array, n: number, maxPasses: number, maxBatch: number,
-  toProbs: (raw: Float32Array, rows: number) => Float32Array, C: number, options: { tolerance: number; minPasses?: number },
-): Promise<{ summary: ClassifierSummary; totalPasses: number }> {
+  statistic: (raw: Float32Array, rows: number, objects: Int32Array) => Float32Array, C: number,
+  options: { tolerance: number; minPasses?: number },
+): Promise<AdaptiveResult> {
   const [h, w, c] = loaded.manifest.input.inputShape
   const per = h * w * c
-  const accumulator = new PassAccumulator(n, C, { tolerance: options.tolerance, minPasses: options.minPasses ?? 5, maxPasses })
+  const units = outputUnits(loaded.manifest.output)
+  const accumulator = new PassAccumulator(n, C, { tolerance: options.tolerance, minPasses: Math.min(options.minPasses ?? 5, maxPasses), maxPasses })
+  const raw = new Float32Array(maxPasses * n * units)
+  const taken = new Int32Array(n)
   if (loaded.dropoutLayers === 0) throw new SurveyError('model', `model ${loaded.manifest.name} has no dropout layers, so adaptive MC dropout is impossible`)
-  for (let pending = accumulator.pending(); pending.length > 0; pending = accumulator.pending()) {
-    const sub = new Float32Array(pending.length * per)
-    pending.forEach((row, j) => sub.set(x.subarray(row * per, (row + 1) * per), j * per))
-    const raw = await runPasses(loaded, sub, pending.length, 1, maxBatch, { dropout: true })
-    accumulator.add(toProbs(raw, pending.length), pending)
+  const pendingIn = (start: number, count: number): Int32Array => {
+    const pending = accumulator.pending()
+    let k = 0
+    for (const i of pending) if (i >= start && i < start + count) k++
+    const out = new Int32Array(k)
+    k = 0
+    for (const i of pending) if (i >= start && i < start + count) out[k++] = i
+    return out
   }
-  return { summary: accumulator.summary(), totalPasses: accumulator.totalPasses() }
+  setMcDropout(loaded.model, true)
+  try {
+    for (let start = 0; start < n; start += maxBatch) {
+      const count = Math.min(maxBatch, n - start)
+      const input = tf.tensor4d(x.subarray(start * per, (start + count) * per), [count, h, w, c])
+      const shared = loaded.split ? (loaded.split.prefix.predict(input) as tf.Tensor) : input
+      const net = loaded.split ? loaded.split.suffix : loaded.model
+      try {
+        for (let objects = pendingIn(start, count); objects.length > 0; objects = pendingIn(start, count)) {
+          const rows = objects.length === count ? shared : tf.gather(shared, Int32Array.from(objects, (i) => i - start))
+          const y = net.predict(rows) as tf.Tensor
+          if (rows !== shared) rows.dispose()
+          const values = (await y.data()) as Float32Array
+          y.dispose()
+          for (let j = 0; j < objects.length; j++) {
+            const i = objects[j]!
+            raw.set(values.subarray(j * units, (j + 1) * units), (taken[i]! * n + i) * units)
+            taken[i]!++
+          }
+          accumulator.add(statistic(values, objects.length, objects), objects)
+        }
+      } finally {
+        if (shared !== input) shared.dispose()
+        input.dispose()
+      }
+    }
+  } finally {
+    setMcDropout(loaded.model, false)
+  }
+  return { raw, passes: taken, accumulator, totalPasses: accumulator.totalPasses() }
 }
 
 /**

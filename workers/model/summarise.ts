@@ -3,8 +3,9 @@
  */
 import { classColumnNames, classLabels, classifierSummaryNames, mdnColumnNames, PDF_SUMMARIES } from '../../catalogs/columns.js'
 import { applyTemperature, logitsFromProbabilities } from '../../src/metrics/calibration.js'
-import { combineMixtures, reduceMixtures, summariseMixtures, type GaussianMixtures } from '../../src/metrics/mixture.js'
+import { combineMixtures, mixturePdfOnGrid, reduceMixtures, summariseMixtures, type GaussianMixtures } from '../../src/metrics/mixture.js'
 import type { ModelManifest } from '../../src/models/manifest.js'
+import { pdfGridPoints, type PdfGrid } from '../../src/pdf-grid.js'
 import type { OutputValues } from '../../src/protocol.js'
 import { summariseClassifierPasses, type ClassifierSummary } from './uncertainty.js'
 
@@ -17,16 +18,43 @@ function scatter(values: Float32Array | Float64Array, index: Int32Array, numRows
   return out
 }
 
+/** Options of {@link summariseOutputs}. */
+export interface SummariseOptions {
+  /** Mixture-density models: also sample each pooled PDF on this grid. */
+  readonly pdfGrid?: PdfGrid
+  /**
+   * Adaptive MC dropout: passes each packed row took (its later passes in `raw` are unused and
+   * zero); adds the passes column. Mixture-density models only: classifiers summarise through
+   * the accumulator ({@link classifierColumns}).
+   */
+  readonly passesTaken?: Int32Array
+}
+
+/** A per-row count column (rows not in `index`, which failed, get 0; the engine writes them as null). */
+export function passesColumn(passesTaken: Int32Array, index: Int32Array, numRows: number): Int32Array {
+  const out = new Int32Array(numRows)
+  for (let j = 0; j < index.length; j++) out[index[j]!] = passesTaken[j]!
+  return out
+}
+
 /**
  * Output columns of one model for a batch. `raw` is [pass][packed row][unit];
  * `index` maps packed rows to batch rows; rows not in `index` get NaN/null.
  */
-export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, passes: number, index: Int32Array, numRows: number): Record<string, OutputValues> {
+export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, passes: number, index: Int32Array, numRows: number, options: SummariseOptions = {}): Record<string, OutputValues> {
   const n = index.length
   const out: Record<string, OutputValues> = {}
   const spec = manifest.output
   if (spec.kind === 'mdn') {
-    const combined = passMixtures(raw, passes, n, spec.components, manifest.calibration?.widthScale ?? 1)
+    const K = spec.components
+    const taken = options.passesTaken
+    if (taken) {
+      // passes an object did not take: weight 0 (already) and a valid width, so they add nothing
+      for (let t = 0; t < passes; t++) {
+        for (let j = 0; j < n; j++) if (t >= taken[j]!) raw.fill(1, (t * n + j) * 3 * K + 2 * K, (t * n + j + 1) * 3 * K)
+      }
+    }
+    const combined = passMixtures(raw, passes, n, K, manifest.calibration?.widthScale ?? 1)
     const summary = summariseMixtures(combined.weights, combined.means, combined.stds, n, combined.components)
     const names = mdnColumnNames(manifest)
     for (const [s] of PDF_SUMMARIES) out[names.summary[s]] = scatter(summary[s], index, numRows)
@@ -40,6 +68,17 @@ export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, pas
     out[names.weights] = lists(reduced.weights)
     out[names.means] = lists(reduced.means)
     out[names.stds] = lists(reduced.stds)
+    if (options.pdfGrid) {
+      const grid = pdfGridPoints(options.pdfGrid)
+      const M = combined.components
+      const rows: (Float32Array | null)[] = new Array(numRows).fill(null)
+      for (let j = 0; j < n; j++) {
+        const at = (a: Float32Array): Float32Array => a.subarray(j * M, (j + 1) * M)
+        rows[index[j]!] = mixturePdfOnGrid(at(combined.weights), at(combined.means), at(combined.stds), grid, {}, new Float32Array(grid.length)) as Float32Array
+      }
+      out[names.grid] = rows
+    }
+    if (taken) out[names.passes] = passesColumn(taken, index, numRows)
     return out
   }
   const probs = classProbabilities(manifest, raw, passes * n)
