@@ -227,6 +227,14 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
     fl[k] = flux[k] as number
     afl[k] = hasArms ? (arms.armFlux[k] as number) : 0
   }
+  // the common three-band case without arms, with the planes and fluxes in locals
+  const three = nb === 3
+  const p0 = planes[0] as Float64Array
+  const p1 = (three ? planes[1] : p0) as Float64Array
+  const p2 = (three ? planes[2] : p0) as Float64Array
+  const f0 = fl[0] as number
+  const f1 = fl[1] as number
+  const f2 = fl[2] as number
   let nCore = 0
   let coreSum = 0
   for (let iy = y0; iy <= y1; iy++) {
@@ -315,6 +323,10 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
           const p = planes[k] as Float64Array
           p[idx] = (p[idx] as number) + smooth * (fl[k] as number) + arm * (afl[k] as number)
         }
+      } else if (three) {
+        p0[idx] = (p0[idx] as number) + d * f0
+        p1[idx] = (p1[idx] as number) + d * f1
+        p2[idx] = (p2[idx] as number) + d * f2
       } else {
         for (let k = 0; k < nb; k++) {
           const p = planes[k] as Float64Array
