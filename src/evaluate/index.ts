@@ -11,7 +11,7 @@
  */
 
 export { evaluateCatalog, type EvaluateOptions } from './evaluate.js'
-export { renderReportHtml, formatReportSummary } from './report-html.js'
+export { renderReportHtml, renderReportSections, formatReportSummary } from './report-html.js'
 export {
   DEFAULT_TRUTH_COLUMNS, DEFAULT_MAGNITUDE_COLUMN, EVALUATION_TASKS, MODELS_METADATA_KEY, parseTaskMapping, parseTasks,
   classifierColumns, photozColumns, provenanceModels, type ClassifierColumns, type PhotozColumns, type PointEstimate,

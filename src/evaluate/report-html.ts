@@ -161,7 +161,7 @@ export function renderReportHtml(report: EvaluationReport): string {
       `<tr><td>${esc(m.name)}</td><td>${esc(m.version ?? '—')}</td><td>${esc(m.task)}</td><td>${m.trained ? 'yes' : '<strong>NO (untrained)</strong>'}</td></tr>`).join('')}</tbody></table>`
     : '<p class="meta">The catalog records no model provenance (metadata "survey_classifier:models").</p>'
   const warnings = report.warnings.length > 0 ? `<ul class="warnings">${report.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''
-  const sections = Object.values(report.tasks).map((t) => (t.kind === 'photoz' ? photozSection(t) : classifierSection(t))).join('\n')
+  const sections = renderReportSections(report)
   const truth = Object.entries(report.settings.truthColumns).map(([t, c]) => `${t}=${c}`).join(', ')
   return `<!doctype html>
 <html lang="en">
@@ -182,6 +182,16 @@ ${sections}
 </body>
 </html>
 `
+}
+
+/**
+ * The task sections of a report (metrics table with definitions and the SVG plots per task) as
+ * an HTML fragment without page chrome or styles: the HTML report's body, and what the portal
+ * embed shows after a run on a catalog with truth columns. Class names: `task`, `metrics`,
+ * `figures`, `untrained`, `badge`, `definition`, `meta`. Every catalog-derived text is escaped.
+ */
+export function renderReportSections(report: EvaluationReport): string {
+  return Object.values(report.tasks).map((t) => (t.kind === 'photoz' ? photozSection(t) : classifierSection(t))).join('\n')
 }
 
 /**

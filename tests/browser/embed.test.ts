@@ -9,6 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EvaluationReport } from '../../src/evaluate/report.js'
 import { buildWeb } from '../../web/build.js'
 import { STRICT_CSP, startServer, type RunningServer } from '../../web/serve.js'
 
@@ -111,7 +112,7 @@ async function openPage(path: string, base = server.url): Promise<Page> {
     const w = window as unknown as { events: { type: string; detail: unknown }[] }
     w.events = []
     const el = document.querySelector('survey-classifier')!
-    for (const type of ['start', 'progress', 'complete', 'error', 'cancel']) {
+    for (const type of ['start', 'progress', 'complete', 'error', 'cancel', 'evaluate']) {
       el.addEventListener(type, (e) => w.events.push({ type, detail: JSON.parse(JSON.stringify((e as CustomEvent).detail ?? null)) }))
     }
   })
@@ -266,6 +267,33 @@ describe('portal embed in Chromium under a strict CSP', () => {
     })
     await page.close()
   }, 90_000)
+
+  it('classifies the simulated sample with the trained models and shows the evaluate command\'s metrics and plots against its truth columns', async () => {
+    const page = await openPage('/')
+    await setAttributes(page, { models: 'default', workers: '1', backend: 'wasm', passes: '4', 'sample-size': '48', 'batch-size': '16' })
+    const outcome = await outcomeOf(page, () => page.locator('survey-classifier button.sample').click(), 150_000)
+    expect(outcome.type, JSON.stringify(outcome.detail)).toBe('complete')
+    const handle = await page.waitForFunction(() => (window as unknown as { events: { type: string; detail: unknown }[] }).events.find((e) => e.type === 'evaluate'), undefined, { timeout: 60_000 })
+    const { detail } = (await handle.jsonValue()) as { detail: { report: EvaluationReport } }
+    expect(Object.keys(detail.report.tasks).sort()).toEqual(['lens', 'morphology', 'photoz'])
+    expect(detail.report.rows.ok).toBe(48)
+    // the same plots as the HTML report: ROC, confusion, reliability, z_phot vs z_spec, PIT, coverage
+    const evaluation = page.locator('survey-classifier .evaluation')
+    await expect.poll(() => evaluation.locator('section.task').count()).toBe(3)
+    expect(await evaluation.locator('svg').count()).toBeGreaterThanOrEqual(10)
+    const text = await evaluation.innerText()
+    for (const label of ['AUROC', 'TPR10', 'ECE', 'σ_MAD', 'PIT KS', '68 % coverage']) expect(text).toContain(label)
+    // and the same numbers as evaluating the downloaded catalog with the library in Node
+    const file = await download(page, 'parquet', join(TMP, 'sample-default.parquet'))
+    const { openCatalogFile } = await import('../../src/node.js')
+    const { evaluateCatalog } = await import('../../src/evaluate/evaluate.js')
+    const node = await evaluateCatalog(await openCatalogFile(file))
+    const lens = node.tasks.lens
+    expect(lens?.kind === 'classifier' ? lens.binary?.auroc : undefined).toBe((detail.report.tasks.lens as { binary: { auroc: number } }).binary.auroc)
+    expect((node.tasks.photoz as { sigmaMad: number }).sigmaMad).toBe((detail.report.tasks.photoz as { sigmaMad: number }).sigmaMad)
+    await page.screenshot({ path: join(TMP, 'embed-evaluation.png'), fullPage: true })
+    await page.close()
+  }, 240_000)
 
   it('runs the seed CNN on WASM and on WebGPU (SwiftShader); the outputs agree within 1e-4', async () => {
     const page = await openPage('/')

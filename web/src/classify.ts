@@ -6,6 +6,7 @@
  */
 import type { Progress, RunSummary } from '../../src/annotate.js'
 import { SurveyError } from '../../src/errors.js'
+import type { EvaluationReport } from '../../src/evaluate/report.js'
 import type { BackendRequest, WorkerInfo } from '../../src/protocol.js'
 import type { FromCoordinator, OutputFormat, RunInput, RunRequest, StartedMessage, ToCoordinator } from './protocol.js'
 import { ResultStore } from './results.js'
@@ -59,7 +60,15 @@ export interface BrowserRun {
   readonly results: ResultStore
   /** The annotated catalog in a download format (Arrow and CSV are converted in a worker). */
   download(format: OutputFormat): Promise<Blob>
+  /**
+   * The evaluation report of the output against its truth columns (the `evaluate` command's,
+   * computed in a worker), or undefined with the reason when the catalog has none.
+   */
+  evaluate(): Promise<EvaluationResult>
 }
+
+/** Result of {@link BrowserRun.evaluate}. */
+export type EvaluationResult = { readonly report: EvaluationReport; readonly reason?: undefined } | { readonly report: undefined; readonly reason: string }
 
 /** Default base URL of the assets: the folder the element bundle was loaded from. */
 export function defaultAssetsBase(): URL {
@@ -101,17 +110,36 @@ function runInput(input: ClassifyInput): RunInput {
  */
 export async function convertOutput(parquet: Blob, format: OutputFormat, workerBase: string | URL = defaultAssetsBase()): Promise<Blob> {
   if (format === 'parquet') return parquet
+  return oneShot(workerBase, { type: 'convert', parquet, format }, `${format} conversion`, (m) => (m.type === 'converted' ? m.blob : undefined))
+}
+
+/**
+ * Evaluate a finished Parquet output against its truth columns in a short-lived worker (the
+ * metrics and plots of `survey-classify evaluate`). Resolves with no report, and the reason,
+ * when the catalog has no truth or no model output columns; other errors reject.
+ */
+export async function evaluateOutput(parquet: Blob, workerBase: string | URL = defaultAssetsBase()): Promise<EvaluationResult> {
+  return oneShot(workerBase, { type: 'evaluate', parquet }, 'evaluation', (m) =>
+    m.type === 'evaluated' ? (m.report ? { report: m.report } : { report: undefined, reason: m.reason }) : undefined)
+}
+
+/** Send one request to a fresh coordinator and resolve with the first answer `pick` accepts. */
+async function oneShot<T>(workerBase: string | URL, request: ToCoordinator, what: string, pick: (m: FromCoordinator) => T | undefined): Promise<T> {
   const base = folderUrl(workerBase, globalThis.location.href)
   const worker = startCoordinator(base)
   try {
-    const result = new Promise<Blob>((resolve, reject) => {
+    const result = new Promise<T>((resolve, reject) => {
       worker.addEventListener('message', (event: MessageEvent<FromCoordinator>) => {
         const m = event.data
-        if (m.type === 'converted') resolve(m.blob)
-        else if (m.type === 'error') reject(new SurveyError('output', `survey-classifier: ${format} conversion failed: ${m.message}`))
+        if (m.type === 'error') {
+          reject(new SurveyError('output', `survey-classifier: ${what} failed: ${m.message}`))
+          return
+        }
+        const value = pick(m)
+        if (value !== undefined) resolve(value)
       })
     })
-    worker.postMessage({ type: 'convert', parquet, format } satisfies ToCoordinator)
+    worker.postMessage(request)
     return await Promise.race([result, workerFailure(worker, 'coordinator.worker.js')])
   } finally {
     worker.terminate()
@@ -187,12 +215,14 @@ export async function classifyInBrowser(options: ClassifyInBrowserOptions): Prom
             resolve({
               summary: m.summary, started, output: m.output, results,
               download: (format) => convertOutput(m.output, format, workerBase),
+              evaluate: () => evaluateOutput(m.output, workerBase),
             })
             break
           case 'error':
             reject(new SurveyError(m.code === 'internal' ? 'worker' : (m.code as SurveyError['code']), m.message))
             break
           case 'converted':
+          case 'evaluated':
             break
         }
       })

@@ -24,7 +24,8 @@ import { pipelineSpec } from '../../pipelines/registry.js'
 import type { CutoutPlan } from '../../src/pipeline/cutout-input.js'
 import { catalogToCsv } from './csv.js'
 import { chooseDisplayColumns, packDisplayValues } from './display.js'
-import type { ConvertRequest, DisplayColumn, FromCoordinator, RunInput, RunRequest, ToCoordinator } from './protocol.js'
+import { evaluateCatalog } from '../../src/evaluate/evaluate.js'
+import type { ConvertRequest, DisplayColumn, EvaluateRequest, FromCoordinator, RunInput, RunRequest, ToCoordinator } from './protocol.js'
 import { THUMB_BYTES, THUMB_SIZE, renderThumbnail } from './thumbnails.js'
 
 interface WorkerScope {
@@ -220,6 +221,17 @@ async function convert(req: ConvertRequest): Promise<void> {
   post({ type: 'converted', blob: sink.blob('application/vnd.apache.arrow.stream') })
 }
 
+async function evaluate(req: EvaluateRequest): Promise<void> {
+  const source = await openParquetCatalog(blobBuffer(req.parquet, 'annotated.parquet'))
+  try {
+    post({ type: 'evaluated', report: await evaluateCatalog(source), reason: '' })
+  } catch (error) {
+    // a catalog without truth columns (or without model outputs) has nothing to evaluate
+    if (isSurveyError(error) && error.code === 'input') post({ type: 'evaluated', report: undefined, reason: error.message })
+    else throw error
+  }
+}
+
 // a CSP violation inside the worker goes to its console, where devtools and the browser tests see it
 ;(globalThis as unknown as { addEventListener(type: string, fn: (e: SecurityPolicyViolationEvent) => void): void }).addEventListener(
   'securitypolicyviolation',
@@ -232,7 +244,7 @@ scope.addEventListener('message', (event) => {
     running?.abort(new SurveyError('cancelled', 'cancelled by the user'))
     return
   }
-  const task = message.type === 'run' ? run(message) : convert(message)
+  const task = message.type === 'run' ? run(message) : message.type === 'evaluate' ? evaluate(message) : convert(message)
   task.catch((error: unknown) => {
     post({ type: 'error', message: errorMessage(error), code: isSurveyError(error) ? error.code : 'internal' })
   })

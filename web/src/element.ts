@@ -11,6 +11,8 @@ import { classifyInBrowser, type BrowserProgress, type BrowserRun, type Classify
 import { resultPlots } from './plots.js'
 import type { OutputFormat, StartedMessage } from './protocol.js'
 import type { ResultStore } from './results.js'
+import { renderReportSections } from '../../src/evaluate/report-html.js'
+import type { EvaluationReport } from '../../src/evaluate/report.js'
 import { ELEMENT_CSS } from './styles.js'
 import { VirtualTable } from './table.js'
 
@@ -28,6 +30,12 @@ export interface CompleteEventDetail {
 }
 
 /** `detail` of the `error` event. */
+/** Detail of the `evaluate` event: the run's output evaluated against its truth columns. */
+export interface EvaluateEventDetail {
+  readonly report: EvaluationReport
+}
+
+/** Detail of the `error` and `cancel` events. */
 export interface ErrorEventDetail {
   readonly message: string
   /** 'input' | 'model' | 'backend' | 'worker' | 'output' | 'option' | 'cancelled'. */
@@ -89,7 +97,10 @@ export class SurveyClassifierElement extends HTMLElement {
     drop: HTMLDivElement; file: HTMLInputElement; pick: HTMLButtonElement; urlForm: HTMLFormElement; url: HTMLInputElement
     sample: HTMLButtonElement; cancel: HTMLButtonElement; status: HTMLDivElement; bar: HTMLProgressElement; message: HTMLDivElement
     note: HTMLDivElement; results: HTMLDivElement; downloads: HTMLDivElement; plots: HTMLDivElement; tableHolder: HTMLDivElement
+    evaluation: HTMLDivElement
   }
+  /** The evaluation of the last run against the catalog's truth columns, when it had any. */
+  evaluation: EvaluationReport | undefined
   private controller: AbortController | undefined
   private run: BrowserRun | undefined
   private store: ResultStore | undefined
@@ -166,10 +177,12 @@ export class SurveyClassifierElement extends HTMLElement {
     }
     const plots = h('div', 'plots')
     const tableHolder = h('div', 'table-holder')
-    results.append(downloads, plots, tableHolder)
+    const evaluation = h('div', 'evaluation')
+    evaluation.hidden = true
+    results.append(downloads, plots, tableHolder, evaluation)
     wrap.append(inputs, status, bar, message, note, results)
     this.root.append(wrap)
-    this.ui = { drop, file, pick, urlForm, url, sample, cancel, status, bar, message, note, results, downloads, plots, tableHolder }
+    this.ui = { drop, file, pick, urlForm, url, sample, cancel, status, bar, message, note, results, downloads, plots, tableHolder, evaluation }
 
     pick.addEventListener('click', () => file.click())
     file.addEventListener('change', () => {
@@ -300,6 +313,9 @@ export class SurveyClassifierElement extends HTMLElement {
     ui.results.hidden = true
     ui.plots.replaceChildren()
     ui.tableHolder.replaceChildren()
+    ui.evaluation.replaceChildren()
+    ui.evaluation.hidden = true
+    this.evaluation = undefined
     ui.cancel.disabled = false
     ui.bar.hidden = false
     ui.bar.removeAttribute('value')
@@ -365,6 +381,7 @@ export class SurveyClassifierElement extends HTMLElement {
         this.showMessage(text, 'error')
         this.emit('error', { message: text, code: 'input' } satisfies ErrorEventDetail)
       }
+      if (!s.cancelled && s.rowsOk > 0) void this.showEvaluation(run)
       return run
     } catch (error) {
       if (this.controller !== controller) return undefined
@@ -397,6 +414,32 @@ export class SurveyClassifierElement extends HTMLElement {
       if (status !== 'ok' && status !== null) return `row ${r + 1} is ${status}`
     }
     return undefined
+  }
+
+  /**
+   * Evaluates the finished output against its truth columns (in a worker) and shows the same
+   * metrics and plots as `survey-classify evaluate --html`; a catalog without truth columns shows
+   * nothing. Fires `evaluate` with the report.
+   */
+  private async showEvaluation(run: BrowserRun): Promise<void> {
+    try {
+      const result = await run.evaluate()
+      if (this.run !== run || !result.report) return
+      const report = result.report
+      const parsed = new DOMParser().parseFromString(`<!doctype html><body>${renderReportSections(report)}</body>`, 'text/html')
+      const title = document.createElement('h3')
+      title.className = 'evaluation-title'
+      title.textContent = `Evaluation against the catalog's truth columns (${report.rows.ok.toLocaleString('en')} rows with status ok)`
+      this.ui.evaluation.replaceChildren(title, ...Array.from(parsed.body.childNodes, (node) => document.importNode(node, true)))
+      this.ui.evaluation.hidden = false
+      this.evaluation = report
+      this.emit('evaluate', { report } satisfies EvaluateEventDetail)
+    } catch (error) {
+      if (this.run !== run) return
+      const message = `evaluation failed: ${error instanceof Error ? error.message : String(error)}`
+      this.showMessage(message, 'error')
+      this.emit('error', { message, code: isSurveyError(error) ? error.code : 'output' } satisfies ErrorEventDetail)
+    }
   }
 
   private schedulePlots(): void {

@@ -4,6 +4,7 @@
  * structured-cloneable (Blobs and Files are passed by reference).
  */
 import type { Progress, RunSummary } from '../../src/annotate.js'
+import type { EvaluationReport } from '../../src/evaluate/report.js'
 import type { BackendRequest, WorkerInfo } from '../../src/protocol.js'
 
 /** Where the rows come from. */
@@ -45,8 +46,14 @@ export interface ConvertRequest {
   readonly format: OutputFormat
 }
 
+/** Evaluate a finished Parquet output against its truth columns (page → coordinator). */
+export interface EvaluateRequest {
+  readonly type: 'evaluate'
+  readonly parquet: Blob
+}
+
 /** Page → coordinator. */
-export type ToCoordinator = RunRequest | ConvertRequest | { readonly type: 'cancel' }
+export type ToCoordinator = RunRequest | ConvertRequest | EvaluateRequest | { readonly type: 'cancel' }
 
 /** What a display column shows. */
 export type ColumnRole = 'id' | 'status' | 'label' | 'probability' | 'uncertainty' | 'redshift' | 'magnitude' | 'value'
@@ -93,4 +100,6 @@ export type FromCoordinator =
   | { readonly type: 'progress'; readonly progress: Progress }
   | { readonly type: 'complete'; readonly summary: RunSummary; readonly output: Blob }
   | { readonly type: 'converted'; readonly blob: Blob }
+  /** The evaluation report; undefined when the catalog has no truth columns for the models' tasks. */
+  | { readonly type: 'evaluated'; readonly report: EvaluationReport | undefined; readonly reason: string }
   | { readonly type: 'error'; readonly message: string; readonly code: string }

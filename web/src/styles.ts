@@ -38,5 +38,18 @@ progress { width: 100%; height: 8px; }
 .viewport { position: relative; height: 360px; overflow-y: auto; overflow-x: hidden; contain: strict; }
 .spacer { width: 1px; }
 .body { position: absolute; top: 0; left: 0; right: 0; will-change: transform; }
+.evaluation { display: grid; gap: 6px; }
+.evaluation-title { font-size: 15px; margin: 10px 0 0; }
+.evaluation h2 { font-size: 14px; margin: 10px 0 4px; border-bottom: 1px solid #e5e7eb; padding-bottom: 2px; }
+.evaluation .meta, .evaluation .definition { color: #6b7280; font-size: 12px; margin: 2px 0; }
+.evaluation table { border-collapse: collapse; font-size: 12px; }
+.evaluation th, .evaluation td { text-align: left; padding: 2px 10px 2px 0; border-bottom: 1px solid #f0f1f3; vertical-align: top; }
+.evaluation td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.evaluation .figures { display: flex; flex-wrap: wrap; gap: 8px; }
+.evaluation .figures svg { max-width: 100%; height: auto; border: 1px solid #e5e7eb; border-radius: 6px; background: #fff; }
+.evaluation .untrained { background: #fef3f2; color: var(--bad); border: 1px solid #fda29b; padding: 6px 10px; border-radius: 6px; }
+.evaluation .badge { display: inline-block; font-size: 11px; padding: 0 8px; border-radius: 10px; margin-left: 8px; color: #fff; background: #6b7280; }
+.evaluation .trained-badge { background: #2f7d32; }
+.evaluation .untrained-badge { background: var(--bad); }
 .thumb { width: 24px; height: 24px; image-rendering: pixelated; background: #000; justify-self: center; }
 `

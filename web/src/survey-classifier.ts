@@ -12,8 +12,8 @@
  */
 import { SurveyClassifierElement } from './element.js'
 
-export { SurveyClassifierElement, type CompleteEventDetail, type ErrorEventDetail, type ProgressEventDetail } from './element.js'
-export { classifyInBrowser, convertOutput, defaultAssetsBase, type BrowserProgress, type BrowserRun, type ClassifyInBrowserOptions, type ClassifyInput } from './classify.js'
+export { SurveyClassifierElement, type CompleteEventDetail, type ErrorEventDetail, type EvaluateEventDetail, type ProgressEventDetail } from './element.js'
+export { classifyInBrowser, convertOutput, evaluateOutput, defaultAssetsBase, type EvaluationResult, type BrowserProgress, type BrowserRun, type ClassifyInBrowserOptions, type ClassifyInput } from './classify.js'
 export { ResultStore } from './results.js'
 export { VirtualTable, ROW_HEIGHT } from './table.js'
 export { THUMB_SIZE } from './thumbnails.js'
