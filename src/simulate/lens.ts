@@ -140,6 +140,14 @@ export function renderLensedSource(c: Canvas, d: Deflector, s: LensSource, flux:
   const kdy = Float64Array.from(knots, (kn) => kn.dy)
   const knorm = Float64Array.from(knots, (kn) => kn.norm)
   const kinv2 = Float64Array.from(knots, (kn) => kn.inv2)
+  // sub-sample offsets ((s mod k) + ½)/k and (⌊s/k⌋ + ½)/k, without integer divisions in the loop
+  const kk2 = k * k
+  const offX = new Float64Array(kk2)
+  const offY = new Float64Array(kk2)
+  for (let ss = 0; ss < kk2; ss++) {
+    offX[ss] = ((ss % k) + 0.5) * inv
+    offY[ss] = (((ss / k) | 0) + 0.5) * inv
+  }
   let total = 0
   for (let iy = y0; iy <= y1; iy++) {
     for (let ix = x0; ix <= x1; ix++) {
@@ -154,9 +162,9 @@ export function renderLensedSource(c: Canvas, d: Deflector, s: LensSource, flux:
       let v = 0
       // sub-sample −1 is the pixel centre, used for a quick rejection: sub-samples (≤ 0.71 px
       // away) map within 0.71·max(1, θE/r) px of it in the source plane (isothermal Jacobian)
-      for (let ss = -1; ss < k * k; ss++) {
-        const tdx = ss < 0 ? pdx : pdx + ((ss % k) + 0.5) * inv - 0.5
-        const tdy = ss < 0 ? pdy : pdy + (((ss / k) | 0) + 0.5) * inv - 0.5
+      for (let ss = -1; ss < kk2; ss++) {
+        const tdx = ss < 0 ? pdx : pdx + (offX[ss] as number) - 0.5
+        const tdy = ss < 0 ? pdy : pdy + (offY[ss] as number) - 0.5
         const x = tdx * lux + tdy * luy
         const y = -tdx * luy + tdy * lux
         const r = Math.sqrt(x * x + y * y)

@@ -154,11 +154,14 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
       // the original values, with the OTF at k, for k = (kx, ky) with kx ∈ [0, n/2] and
       // ky ∈ [0, n/2] where kx ∈ {0, n/2}, else ky ∈ [0, n)
       const h = n >> 1
+      const mask = n - 1
       for (let ky = 0; ky < n; ky++) {
-        const my = (n - ky) & (n - 1)
-        for (let kx = ky > h ? 1 : 0; kx <= (ky > h ? h - 1 : h); kx++) {
-          const i = ky * n + kx
-          const j = my * n + ((n - kx) & (n - 1))
+        const rowI = ky * n
+        const rowJ = ((n - ky) & mask) * n
+        const kxEnd = ky > h ? h - 1 : h
+        for (let kx = ky > h ? 1 : 0; kx <= kxEnd; kx++) {
+          const i = rowI + kx
+          const j = rowJ + ((n - kx) & mask)
           const zr = re[i] as number
           const zi = im[i] as number
           const wr = re[j] as number
