@@ -389,10 +389,28 @@ export function renderGaussian(c: Canvas, x: number, y: number, sigma: number, f
     const dx = ix + 0.5 - x
     gx[ix - x0] = norm * Math.exp(-dx * dx * inv2)
   }
+  const three = nb === 3
+  const p0 = planes[0] as Float64Array
+  const p1 = (three ? planes[1] : p0) as Float64Array
+  const p2 = (three ? planes[2] : p0) as Float64Array
   for (let iy = y0; iy <= y1; iy++) {
     const dy = iy + 0.5 - y
     const gy = Math.exp(-dy * dy * inv2)
     const row = iy * gridN
+    if (three) {
+      // the common three-band case in one pass over the row (same arithmetic per band)
+      const f0 = gy * (flux[0] as number)
+      const f1 = gy * (flux[1] as number)
+      const f2 = gy * (flux[2] as number)
+      for (let ix = x0; ix <= x1; ix++) {
+        const g = gx[ix - x0] as number
+        const i = row + ix
+        p0[i] = (p0[i] as number) + g * f0
+        p1[i] = (p1[i] as number) + g * f1
+        p2[i] = (p2[i] as number) + g * f2
+      }
+      continue
+    }
     for (let k = 0; k < nb; k++) {
       const p = planes[k] as Float64Array
       const f = gy * (flux[k] as number)
