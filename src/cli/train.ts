@@ -27,6 +27,8 @@ Runs on the fastest CPU backend (wasm with the project's gradient kernels).
   --no-augment             no rotation/flip/shift/zoom augmentation
   --limit N                use at most N training rows
   --components K           mixture components for photoz (default 5)
+  --class-weight W         classifiers: "balanced" (n / (C·n_c) per class) or one weight per class
+                           in label order, e.g. 1,3,3,3 for merger (default: none)
   --checkpoint DIR         save a checkpoint after every epoch; --resume continues from it
   --float32                store weights as float32 (default float16)
   --name NAME --model-version V   manifest name and version
@@ -49,7 +51,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
     options: {
       task: { type: 'string' }, output: { type: 'string', short: 'o' }, label: { type: 'string' }, validation: { type: 'string' },
       arch: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, 'learning-rate': { type: 'string' },
-      seed: { type: 'string' }, patience: { type: 'string' }, 'no-augment': { type: 'boolean' }, limit: { type: 'string' },
+      seed: { type: 'string' }, patience: { type: 'string' }, 'class-weight': { type: 'string' }, 'no-augment': { type: 'boolean' }, limit: { type: 'string' },
       components: { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'boolean' }, float32: { type: 'boolean' },
       name: { type: 'string' }, 'model-version': { type: 'string' }, backend: { type: 'string' }, quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -75,6 +77,9 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
   const patience = intOption(values.patience, 'patience', 3, 1)
   const limit = values.limit !== undefined ? intOption(values.limit, 'limit', 0, 1) : undefined
   const components = intOption(values.components, 'components', 5, 1)
+  const classWeightText = values['class-weight']
+  const classWeights = classWeightText === undefined ? undefined : classWeightText === 'balanced' ? ('balanced' as const) : classWeightText.split(',').map(Number)
+  if (Array.isArray(classWeights) && classWeights.some((w) => !(w >= 0 && Number.isFinite(w)))) throw new SurveyError('option', `option --class-weight must be "balanced" or comma-separated non-negative numbers, got "${classWeightText}"`)
   const output = values.output
 
   const { mkdir, writeFile } = await import('node:fs/promises')
@@ -90,7 +95,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
   const manifest = await trainTaskModel({
     task, train, ...(validation ? { validation } : {}), ...(values.label ? { label: values.label } : {}),
     architecture: arch, epochs, batchSize, learningRate, seed, patience, augment: values['no-augment'] !== true,
-    float16: values.float32 !== true, ...(limit ? { limit } : {}), components,
+    float16: values.float32 !== true, ...(limit ? { limit } : {}), components, ...(classWeights ? { classWeights } : {}),
     ...(values.checkpoint ? { checkpoint: fsCheckpointStore(values.checkpoint), resume: values.resume === true } : {}),
     backend, name: values.name ?? `${task}-${arch}`, version: values['model-version'] ?? '1.0.0',
     command: ['survey-classify', 'train', ...argv].join(' '),

@@ -82,6 +82,30 @@ describe('trainModel', () => {
     expect(acc).toBeGreaterThan(0.9);
   });
 
+  it('class weights scale each class\'s loss: a class weighted 0 is ignored and the model learns to predict the other', async () => {
+    const data = blobsAndRings(64, 3);
+    const x = tf.tensor4d(data.x, [64, S, S, 1]);
+    const meanP: number[] = [];
+    for (const classWeights of [[1, 0], [0, 1]]) {
+      const model = tinyCnn(3);
+      await trainModel({ model, data, task: 'binary', validationSplit: 0, epochs: 3, batchSize: 16, learningRate: 3e-3, seed: 3, classWeights });
+      meanP.push((await (model.predict(x) as tf.Tensor).mean().data())[0]!);
+    }
+    // only negatives count → every prediction drifts to 0; only positives → to 1
+    expect(meanP[0]!).toBeLessThan(0.3);
+    expect(meanP[1]!).toBeGreaterThan(0.7);
+    x.dispose();
+    await expect(trainModel({ model: tinyCnn(3), data, task: 'binary', epochs: 1, classWeights: [1, 1, 1] })).rejects.toThrow(/classWeights must be 2 non-negative numbers/);
+  });
+
+  it('balanced class weights are n / (C · n_c) of the training labels', async () => {
+    const { resolveClassWeights } = await import('../../workers/train/run-training.js');
+    const y = Int32Array.from([0, 0, 0, 0, 0, 0, 1, 2, 2, 3]);
+    expect(resolveClassWeights('merger', 'balanced', y, 'train.parquet', 'truth_merger_stage')).toEqual([10 / 24, 10 / 4, 10 / 8, 10 / 4]);
+    expect(() => resolveClassWeights('merger', 'balanced', Int32Array.from([0, 1, 2]), 'train.parquet', 'truth_merger_stage')).toThrow(/train.parquet: label "truth_merger_stage" has no training rows of class 3/);
+    expect(() => resolveClassWeights('photoz', 'balanced', y, 'a', 'b')).toThrow(/not photoz/);
+  });
+
   it('early stopping stops after `patience` epochs without improvement', async () => {
     const model = tinyCnn(2);
     const res = await trainModel({

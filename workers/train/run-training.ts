@@ -42,6 +42,12 @@ export interface TrainTaskOptions {
   readonly float16: boolean
   readonly limit?: number
   readonly components?: number
+  /**
+   * Class weights of the cross-entropy (classifiers): 'balanced' gives class c the weight
+   * n / (C · n_c) over the training rows (Keras/scikit-learn's "balanced"), or one weight per
+   * class in label order. Default: none (all 1).
+   */
+  readonly classWeights?: 'balanced' | readonly number[]
   readonly cutouts?: CutoutOptions
   readonly checkpoint?: CheckpointStore
   readonly resume?: boolean
@@ -169,6 +175,24 @@ function validationMetrics(task: Task, manifestOutput: OutputSpec, raw: Float32A
   }
 }
 
+/**
+ * The class weights for a classifier task: 'balanced' → n / (C · n_c) from the training labels
+ * `y` (class indices), or the given list checked for length. Errors name the catalog and label.
+ */
+export function resolveClassWeights(task: Task, weights: 'balanced' | readonly number[], y: ArrayLike<number>, catalog: string, label: string): number[] {
+  if (task === 'photoz') throw new SurveyError('option', 'option --class-weight applies to classifiers (lens, morphology, merger), not photoz')
+  const C = task === 'merger' ? 4 : 2
+  if (weights !== 'balanced') {
+    if (weights.length !== C || weights.some((w) => !(w >= 0 && Number.isFinite(w)))) throw new SurveyError('option', `option --class-weight for ${task} needs ${C} non-negative weights (in label order), got ${weights.join(',')}`)
+    return [...weights]
+  }
+  const counts = new Float64Array(C)
+  for (let i = 0; i < y.length; i++) counts[y[i]!]!++
+  const empty = [...counts.keys()].filter((c) => counts[c] === 0)
+  if (empty.length > 0) throw new SurveyError('input', `catalog ${catalog}: label "${label}" has no training rows of class ${empty.join(', ')}, so balanced class weights are undefined`)
+  return Array.from(counts, (n) => y.length / (C * n))
+}
+
 /** Train a model for a task and save its bundle; returns the manifest written. */
 export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest> {
   const log = o.log ?? (() => {})
@@ -210,6 +234,8 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
     held = pick((i) => i % 5 === 4)
     fit = pick((i) => i % 5 !== 4)
   }
+  const classWeights = o.classWeights === undefined ? undefined : resolveClassWeights(o.task, o.classWeights, fit.data.y, o.train.name, label)
+  if (classWeights) log(`class weights: ${classWeights.map((w) => w.toFixed(3)).join(', ')}`)
   await selectTrainingBackend({ prefer: o.backend ?? 'auto' })
   const model = buildModel(o.task, o.architecture, o.seed, components)
   log(summaryTable(model))
@@ -226,6 +252,7 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
     earlyStopping: { patience: o.patience, monitor: 'val_loss' },
     restoreBestWeights: true,
     augmentation: o.augment ? LECTURE_AUGMENTATION : false,
+    ...(classWeights ? { classWeights } : {}),
     ...(o.checkpoint ? { checkpoint: o.checkpoint, resume: o.resume ?? false } : {}),
     backend: o.backend ?? 'auto',
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
@@ -253,7 +280,7 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
       command: o.command, catalog: o.train.name, validation: o.validation?.name ?? 'every fifth row of the training catalog',
       label, rows: fit.data.n, validationRows: held.data.n, skippedRows: train.skipped, dataSha256: train.sha256,
       epochsRun: result.history.length, bestEpoch: result.bestEpoch + 1, stoppedEarly: result.stoppedEarly, batchSize: o.batchSize,
-      learningRate: o.learningRate, seed: o.seed, augmentation: o.augment ? LECTURE_AUGMENTATION : 'none', backend: result.backend,
+      learningRate: o.learningRate, seed: o.seed, ...(classWeights ? { classWeights } : {}), augmentation: o.augment ? LECTURE_AUGMENTATION : 'none', backend: result.backend,
       wallSeconds: Math.round(wallSeconds), weightStorage: o.float16 ? 'float16' : 'float32', parameters: parameterCount(model),
       history: result.history,
     },

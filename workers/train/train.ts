@@ -66,6 +66,12 @@ export interface TrainOptions {
   validationData?: TrainData;
   /** Custom loss (yTrue, yPred) → scalar; default per task (binary/categorical cross-entropy, MDN NLL). */
   loss?: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
+  /**
+   * Class weights for the default binary ([negative, positive]) or categorical (one per class)
+   * cross-entropy, as Keras' `class_weight`: each sample's loss is multiplied by its class's
+   * weight. The validation loss (the default early-stopping monitor) is weighted the same way.
+   */
+  classWeights?: readonly number[];
   /** Epochs (default 10). */
   epochs?: number;
   /** Batch size (default 32). */
@@ -168,12 +174,25 @@ function targetTensor(y: Float32Array | Int32Array, n: number, task: TrainTask, 
   return tf.tensor2d(Float32Array.from(y), [n, 1]);
 }
 
-function defaultLoss(task: TrainTask, units: number): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
+function defaultLoss(task: TrainTask, units: number, classWeights?: readonly number[]): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
+  if (classWeights) {
+    const expected = task === 'binary' ? 2 : task === 'categorical' ? units : 0;
+    if (classWeights.length !== expected || classWeights.some((w) => !(w >= 0 && Number.isFinite(w)))) {
+      throw new Error(`train: classWeights must be ${expected === 0 ? 'omitted for mixture-density models' : `${expected} non-negative numbers for this ${task} model`}, got [${classWeights.join(', ')}]`);
+    }
+  }
   switch (task) {
-    case 'binary':
-      return (t, p) => tf.mean(tf.metrics.binaryCrossentropy(t, p)) as tf.Scalar;
-    case 'categorical':
-      return (t, p) => tf.mean(tf.metrics.categoricalCrossentropy(t, p)) as tf.Scalar;
+    case 'binary': {
+      if (!classWeights) return (t, p) => tf.mean(tf.metrics.binaryCrossentropy(t, p)) as tf.Scalar;
+      const [w0, w1] = classWeights as [number, number];
+      // per-sample weight w0 + (w1 − w0)·t, t ∈ {0, 1}
+      return (t, p) => tf.mean(tf.mul(tf.metrics.binaryCrossentropy(t, p), tf.add(w0, tf.mul(w1 - w0, tf.squeeze(t, [-1]))))) as tf.Scalar;
+    }
+    case 'categorical': {
+      if (!classWeights) return (t, p) => tf.mean(tf.metrics.categoricalCrossentropy(t, p)) as tf.Scalar;
+      const w = tf.tensor1d(Float32Array.from(classWeights));
+      return (t, p) => tf.mean(tf.mul(tf.metrics.categoricalCrossentropy(t, p), tf.sum(tf.mul(t, w), -1))) as tf.Scalar;
+    }
     case 'mdn':
       if (units % 3 !== 0) throw new Error(`train: mdn model output has ${units} units, not a multiple of 3`);
       return (t, p) => mdnNegLogLikelihood(t, p, units / 3);
@@ -290,7 +309,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     val = nVal > 0 ? subset(data, order.slice(0, nVal), yPer) : null;
   }
   const valYPer = val && task === 'categorical' && val.y.length === val.n * units ? units : 1;
-  const lossFn = opts.loss ?? defaultLoss(task, units);
+  const lossFn = opts.loss ?? defaultLoss(task, units, opts.classWeights);
   const monitor = opts.earlyStopping?.monitor ?? (val ? 'val_loss' : 'loss');
   if (monitor.startsWith('val_') && !val) throw new Error(`train: earlyStopping monitor '${monitor}' needs validation data`);
   if (monitor.endsWith('acc') && task === 'mdn') throw new Error(`train: monitor '${monitor}' is not available for task 'mdn'`);
