@@ -14,7 +14,7 @@ export const STATUS_COLUMN: ColumnSpec = {
   type: 'utf8',
   nullable: false,
   unit: '',
-  description: "per-row processing status: 'ok', or an error code (cutout-missing, cutout-decode-error, cutout-shape-error, cutout-nonfinite, cutout-http-<code>, worker-failed)",
+  description: "per-row processing status: 'ok', or an error code (cutout-missing, cutout-decode-error, cutout-shape-error, cutout-nonfinite, cutout-http-<code>, photometry-missing, worker-failed)",
 }
 
 /** Human-readable detail for non-ok rows. */

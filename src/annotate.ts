@@ -97,6 +97,22 @@ interface Done {
   readonly result: InferenceResult
 }
 
+/** The photometry columns of a batch as Float64Arrays (NaN for nulls), for the workers. */
+function packPhotometry(columns: readonly string[], batch: RowBatch): Record<string, Float64Array> | undefined {
+  if (columns.length === 0) return undefined
+  const out: Record<string, Float64Array> = {}
+  for (const name of columns) {
+    const values = batch.columns[name] as ArrayLike<unknown> | undefined
+    const packed = new Float64Array(batch.numRows)
+    for (let i = 0; i < batch.numRows; i++) {
+      const v = values?.[i]
+      packed[i] = v === null || v === undefined ? Number.NaN : Number(v)
+    }
+    out[name] = packed
+  }
+  return out
+}
+
 function failedResult(batch: RowBatch, error: unknown): InferenceResult {
   const message = errorMessage(error)
   return {
@@ -166,6 +182,14 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
       }
     }
   }
+  // catalog photometry that models take as a second input: columns checked now, sent with each batch
+  const photometryColumns = [...new Set(options.models.flatMap((m) => (m.manifest.photometry ? [...m.manifest.photometry.magnitudes, ...m.manifest.photometry.errors] : [])))]
+  for (const m of options.models) {
+    const missing = m.manifest.photometry ? [...m.manifest.photometry.magnitudes, ...m.manifest.photometry.errors].filter((c) => !source.schema.columns.some((col) => col.name === c)) : []
+    if (missing.length > 0) {
+      throw new SurveyError('input', `catalog ${source.name}: model ${m.manifest.name} takes catalog photometry, but the catalog has no column ${missing.map((c) => `"${c}"`).join(', ')} (rename the catalog's magnitude/error columns to ${[...m.manifest.photometry!.magnitudes, ...m.manifest.photometry!.errors].join(', ')}, or use a model without photometry)`)
+    }
+  }
   const dropped = new Set(options.dropCutouts && plan.kind !== 'service' ? [plan.column] : [])
   const inputColumns = source.schema.columns.filter((c) => !dropped.has(c.name))
   const taken = new Set(inputColumns.map((c) => c.name))
@@ -174,7 +198,7 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
     if (taken.has(c.name)) throw new SurveyError('input', `catalog ${source.name} already has a column "${c.name}", which the output would overwrite; rename it first`)
   }
   const schema: CatalogSchema = { columns: [...inputColumns, ...appended], metadata: source.schema.metadata }
-  const readColumns = [...new Set([...inputColumns.map((c) => c.name), ...planColumns(plan)])]
+  const readColumns = [...new Set([...inputColumns.map((c) => c.name), ...planColumns(plan), ...photometryColumns])]
 
   options.signal?.throwIfAborted()
   const pool = await WorkerPool.create({
@@ -249,9 +273,13 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
     try {
       const result = await pool.run(() => {
         const packed = packCutouts(plan, batch, fetched)
+        const photometry = packPhotometry(photometryColumns, batch)
         return {
-          batch: { batchIndex: batch.batchIndex, rowStart: batch.rowStart, numRows: batch.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus, preDetail: packed.preDetail },
-          transfer: packed.transfer,
+          batch: {
+            batchIndex: batch.batchIndex, rowStart: batch.rowStart, numRows: batch.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus, preDetail: packed.preDetail,
+            ...(photometry ? { photometry } : {}),
+          },
+          transfer: [...packed.transfer, ...Object.values(photometry ?? {}).map((v: Float64Array) => v.buffer)],
         }
       })
       return { batch, result }

@@ -79,6 +79,8 @@ export interface InferenceBatch {
   readonly preStatus: readonly (string | null)[]
   /** Per-row detail for a `preStatus` that is set. */
   readonly preDetail: readonly (string | null)[]
+  /** Catalog photometry columns the models take (see ModelManifest.photometry), NaN for nulls. */
+  readonly photometry?: Readonly<Record<string, Float64Array>>
 }
 
 /** Output values of one column for a batch (null where the row failed). */

@@ -6,7 +6,7 @@ import { NONFINITE_COLUMN, classLabels, classifierSummaryNames } from '../catalo
 import { SurveyError } from '../src/errors.js'
 import type { InferenceBatch, InferenceResult, OutputValues, WorkerApi, WorkerInfo, WorkerInit } from '../src/protocol.js'
 import { initBackend } from './model/backend.js'
-import { decodeBatch, packInputs } from './model/inputs.js'
+import { checkPhotometry, decodeBatch, packInputs, packPhotometry } from './model/inputs.js'
 import { loadModel, runAdaptivePasses, runPasses, withSeededRandom, type LoadedModel } from './model/run-model.js'
 import { classProbabilities, classifierColumns, passesColumn, summariseOutputs } from './model/summarise.js'
 
@@ -29,10 +29,12 @@ export function createInferenceApi(): WorkerApi {
       const cfg = config
       if (!cfg) throw new SurveyError('worker', 'worker: infer called before init')
       const decoded = await decodeBatch(batch)
+      checkPhotometry(decoded, batch, models.flatMap((m) => (m.manifest.photometry ? [m.manifest.photometry] : [])))
       const outputs: Record<string, OutputValues> = {}
       let nonFinite: Int32Array | undefined
       for (const loaded of models) {
         const packed = packInputs(decoded, loaded.manifest.input)
+        const features = loaded.manifest.photometry ? { features: packPhotometry(loaded.manifest.photometry, batch, packed.index) } : {}
         nonFinite ??= packed.nonFinite
         const n = packed.index.length
         const maxBatch = cfg.maxTensorBatch ?? 32
@@ -45,7 +47,7 @@ export function createInferenceApi(): WorkerApi {
           const C = mdn ? 1 : classLabels(manifest).length
           const adaptive = cfg.adaptive
           const result = await withSeededRandom(cfg.seed, batch.batchIndex, () =>
-            runAdaptivePasses(loaded, packed.x, n, cfg.passes, maxBatch, statistic, C, adaptive),
+            runAdaptivePasses(loaded, packed.x, n, cfg.passes, maxBatch, statistic, C, { ...adaptive, ...features }),
           )
           if (mdn) {
             Object.assign(outputs, summariseOutputs(manifest, result.raw, cfg.passes, packed.index, batch.numRows, { ...grid, passesTaken: result.passes }))
@@ -55,7 +57,7 @@ export function createInferenceApi(): WorkerApi {
           }
         } else {
           const raw = await withSeededRandom(cfg.seed, batch.batchIndex, () =>
-            runPasses(loaded, packed.x, n, cfg.passes, maxBatch, { tta: cfg.tta ?? false }),
+            runPasses(loaded, packed.x, n, cfg.passes, maxBatch, { tta: cfg.tta ?? false, ...features }),
           )
           Object.assign(outputs, summariseOutputs(loaded.manifest, raw, cfg.passes * (cfg.tta ? 8 : 1), packed.index, batch.numRows, grid))
         }

@@ -27,6 +27,8 @@ Runs on the fastest CPU backend (wasm with the project's gradient kernels).
   --no-augment             no rotation/flip/shift/zoom augmentation
   --limit N                use at most N training rows
   --components K           mixture components for photoz (default 5)
+  --photometry g,r,z       photoz: also feed the catalog photometry of these bands (columns mag_<band> and
+                           magerr_<band>) into the dense layers; recorded in the manifest
   --class-weight W         classifiers: "balanced" (n / (C·n_c) per class) or one weight per class
                            in label order, e.g. 1,3,3,3 for merger (default: none)
   --checkpoint DIR         save a checkpoint after every epoch; --resume continues from it
@@ -51,7 +53,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
     options: {
       task: { type: 'string' }, output: { type: 'string', short: 'o' }, label: { type: 'string' }, validation: { type: 'string' },
       arch: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, 'learning-rate': { type: 'string' },
-      seed: { type: 'string' }, patience: { type: 'string' }, 'class-weight': { type: 'string' }, 'no-augment': { type: 'boolean' }, limit: { type: 'string' },
+      seed: { type: 'string' }, patience: { type: 'string' }, 'class-weight': { type: 'string' }, photometry: { type: 'string' }, 'no-augment': { type: 'boolean' }, limit: { type: 'string' },
       components: { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'boolean' }, float32: { type: 'boolean' },
       name: { type: 'string' }, 'model-version': { type: 'string' }, backend: { type: 'string' }, quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -96,6 +98,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
     task, train, ...(validation ? { validation } : {}), ...(values.label ? { label: values.label } : {}),
     architecture: arch, epochs, batchSize, learningRate, seed, patience, augment: values['no-augment'] !== true,
     float16: values.float32 !== true, ...(limit ? { limit } : {}), components, ...(classWeights ? { classWeights } : {}),
+    ...(values.photometry ? { photometry: { bands: values.photometry.split(',').map((b) => b.trim()).filter((b) => b !== '') } } : {}),
     ...(values.checkpoint ? { checkpoint: fsCheckpointStore(values.checkpoint), resume: values.resume === true } : {}),
     backend, name: values.name ?? `${task}-${arch}`, version: values['model-version'] ?? '1.0.0',
     command: ['survey-classify', 'train', ...argv].join(' '),

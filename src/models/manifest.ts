@@ -4,6 +4,7 @@
  */
 import type { PreprocessSpec } from '../cutouts/preprocess.js'
 import { SurveyError } from '../errors.js'
+import { validatePhotometrySpec, type PhotometrySpec } from './photometry.js'
 
 /** Science tasks a model can perform. */
 export type Task = 'morphology' | 'lens' | 'photoz' | 'merger'
@@ -35,6 +36,11 @@ export interface ModelManifest {
   /** Cutout preprocessing; `pixelScale` is arcsec/pixel the model was trained at. */
   readonly input: PreprocessSpec & { readonly pixelScale: number }
   readonly output: OutputSpec
+  /**
+   * Catalog photometry the model also takes (a second model input after the cutout): the
+   * columns and the standardisation of the features (see `src/models/photometry.ts`).
+   */
+  readonly photometry?: PhotometrySpec
   /** Prefix of the output columns; defaults to the task name. */
   readonly columnPrefix?: string
   readonly mcDropout?: { readonly defaultPasses: number }
@@ -93,6 +99,7 @@ export function validateManifest(value: unknown, where: string): ModelManifest {
     default:
       fail(where, 'output.kind', 'sigmoid | softmax | mdn', output['kind'])
   }
+  if (m['photometry'] !== undefined) validatePhotometrySpec(m['photometry'], where)
   return value as ModelManifest
 }
 

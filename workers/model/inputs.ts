@@ -5,6 +5,7 @@
 import { preprocessCutout, type CutoutLayout, type PreprocessSpec } from '../../src/cutouts/preprocess.js'
 import { decodeCutoutBytes } from '../../src/cutouts/sniff.js'
 import { errorMessage } from '../../src/errors.js'
+import { photometryFeatureCount, photometryFeatures, rawPhotometryFeatures, type PhotometrySpec } from '../../src/models/photometry.js'
 import type { CutoutPayload, InferenceBatch } from '../../src/protocol.js'
 
 /** A row's decoded pixels and their layout. */
@@ -99,4 +100,37 @@ export function packInputs(decoded: DecodedBatch, spec: PreprocessSpec): { x: Fl
     }
   }
   return { x: x.subarray(0, index.length * size), index: Int32Array.from(index), nonFinite }
+}
+
+/**
+ * Marks every usable row whose catalog photometry a model cannot take (a magnitude that is
+ * not finite, an error that is not positive) as `photometry-missing`, naming the column, so no
+ * model answers for it.
+ */
+export function checkPhotometry(decoded: DecodedBatch, batch: InferenceBatch, specs: readonly Pick<PhotometrySpec, 'magnitudes' | 'errors' | 'reference'>[]): void {
+  if (specs.length === 0) return
+  const scratch = new Float64Array(64)
+  for (let i = 0; i < decoded.numRows; i++) {
+    if (decoded.status[i] !== 'ok') continue
+    for (const spec of specs) {
+      const bad = rawPhotometryFeatures(spec, (column) => batch.photometry?.[column]?.[i] ?? Number.NaN, scratch, 0)
+      if (bad === undefined) continue
+      const value = batch.photometry?.[bad]?.[i]
+      decoded.status[i] = 'photometry-missing'
+      decoded.detail[i] = `row ${batch.rowStart + i}: column "${bad}" is ${value === undefined || Number.isNaN(value) ? 'null or NaN' : String(value)}, which the photometry input cannot take`
+      break
+    }
+  }
+}
+
+/** The standardised photometry features of the packed rows (`index` → batch rows), n × 2B. */
+export function packPhotometry(spec: PhotometrySpec, batch: InferenceBatch, index: Int32Array): Float32Array {
+  const F = photometryFeatureCount(spec.bands.length)
+  const out = new Float32Array(index.length * F)
+  for (let j = 0; j < index.length; j++) {
+    const i = index[j]!
+    const bad = photometryFeatures(spec, (column) => batch.photometry?.[column]?.[i] ?? Number.NaN, out, j * F)
+    if (bad !== undefined) throw new Error(`inputs: row ${batch.rowStart + i} reached packPhotometry with an unusable "${bad}" (checkPhotometry first)`)
+  }
+  return out
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import { SurveyError, errorMessage } from '../../src/errors.js'
 import { outputUnits, type ModelManifest } from '../../src/models/manifest.js'
 import type { ModelPayload } from '../../src/protocol.js'
+import { photometryFeatureCount } from '../../src/models/photometry.js'
 import { mulberry32 } from '../../src/random.js'
 import { setMcDropout } from './architectures.js'
 import { PassAccumulator } from './uncertainty.js'
@@ -25,26 +26,29 @@ export interface LoadedModel {
 
 /**
  * Cut a model before its first dropout layer, when everything before it is a simple chain of
- * layers from the input; what follows may be any graph (several heads, concatenations) as long
- * as it reads nothing from before the cut but the cut tensor. Undefined otherwise.
+ * layers from the (image) input; what follows may be any graph (several heads, concatenations)
+ * as long as it reads nothing from before the cut but the cut tensor, plus the model's further
+ * inputs (photometry), which the suffix takes after the cut tensor. Undefined otherwise.
  */
 export function splitAtFirstDropout(model: tf.LayersModel): LoadedModel['split'] {
   type Node = { inboundLayers: tf.layers.Layer[]; inputTensors: tf.SymbolicTensor[] }
   const nodesOf = (layer: tf.layers.Layer) => (layer as unknown as { inboundNodes: Node[] }).inboundNodes
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer')
   const first = layers.findIndex((l) => /Dropout$/.test(l.getClassName()))
-  if (first < 1 || model.inputs.length !== 1 || model.outputs.length !== 1) return undefined
+  if (first < 1 || model.outputs.length !== 1) return undefined
   for (let i = 0; i < first; i++) {
     const nodes = nodesOf(layers[i]!)
     if (nodes.length !== 1 || nodes[0]!.inboundLayers.length !== 1) return undefined
     const from = nodes[0]!.inboundLayers[0]!
-    if (i === 0 ? from.getClassName() !== 'InputLayer' : from !== layers[i - 1]) return undefined
+    if (i === 0 ? nodes[0]!.inputTensors[0] !== model.inputs[0] : from !== layers[i - 1]) return undefined
   }
   const cut = layers[first - 1]!.output
   if (Array.isArray(cut)) return undefined
   const input = tf.input({ shape: cut.shape.slice(1) as number[] })
-  // rebuild the rest of the graph on a new input, layer by layer in topological order
-  const rebuilt = new Map<tf.SymbolicTensor, tf.SymbolicTensor>([[cut, input]])
+  // further model inputs (catalog photometry) pass through to the rest unchanged
+  const extra = model.inputs.slice(1).map((t) => [t, tf.input({ shape: t.shape.slice(1) as number[] })] as const)
+  // rebuild the rest of the graph on new inputs, layer by layer in topological order
+  const rebuilt = new Map<tf.SymbolicTensor, tf.SymbolicTensor>([[cut, input], ...extra])
   for (const layer of layers.slice(first)) {
     const nodes = nodesOf(layer)
     if (nodes.length !== 1) return undefined
@@ -59,8 +63,8 @@ export function splitAtFirstDropout(model: tf.LayersModel): LoadedModel['split']
   }
   const output = rebuilt.get(model.outputs[0]!)
   if (!output) return undefined
-  const prefix = tf.model({ inputs: model.inputs, outputs: cut })
-  return { prefix, suffix: tf.model({ inputs: input, outputs: output }) }
+  const prefix = tf.model({ inputs: model.inputs[0]!, outputs: cut })
+  return { prefix, suffix: tf.model({ inputs: [input, ...extra.map(([, t]) => t)], outputs: output }) }
 }
 
 interface ModelJson {
@@ -85,8 +89,14 @@ export async function loadModel(payload: ModelPayload): Promise<LoadedModel> {
   }
   const inShape = model.inputs[0]?.shape ?? []
   const expected = manifest.input.inputShape
-  if (model.inputs.length !== 1 || inShape.length !== 4 || inShape[1] !== expected[0] || inShape[2] !== expected[1] || inShape[3] !== expected[2]) {
+  if (inShape.length !== 4 || inShape[1] !== expected[0] || inShape[2] !== expected[1] || inShape[3] !== expected[2]) {
     throw new SurveyError('model', `${where}: input shape is [${inShape.map((d) => d ?? 'null').join(', ')}], manifest input.inputShape says [null, ${expected.join(', ')}]`)
+  }
+  const features = manifest.photometry ? photometryFeatureCount(manifest.photometry.bands.length) : 0
+  const second = model.inputs[1]?.shape
+  if (model.inputs.length !== (features > 0 ? 2 : 1) || (features > 0 && (second?.length !== 2 || second[1] !== features))) {
+    const found = model.inputs.map((t) => `[${t.shape.map((d) => d ?? 'null').join(', ')}]`).join(' and ')
+    throw new SurveyError('model', `${where}: model inputs are ${found}; the manifest ${features > 0 ? `declares photometry (${manifest.photometry!.bands.length} bands), so it needs the cutout and [null, ${features}] features` : 'declares no photometry, so it needs the cutout only'}`)
   }
   const outShape = model.outputs[0]?.shape ?? []
   const units = outputUnits(manifest.output)
@@ -102,7 +112,7 @@ export async function loadModel(payload: ModelPayload): Promise<LoadedModel> {
  * most `maxBatch`. With passes > 1 the dropout layers are active (MC
  * dropout). Returns raw outputs laid out [pass][row][unit].
  */
-export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number, passes: number, maxBatch: number, options: { tta?: boolean; dropout?: boolean; reusePrefix?: boolean } = {}): Promise<Float32Array> {
+export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number, passes: number, maxBatch: number, options: { tta?: boolean; dropout?: boolean; reusePrefix?: boolean; features?: Float32Array } = {}): Promise<Float32Array> {
   const tta = options.tta ?? false
   const dropout = options.dropout ?? passes > 1
   const [h, w, c] = loaded.manifest.input.inputShape
@@ -120,6 +130,7 @@ export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number,
     for (let start = 0; start < n; start += maxBatch) {
       const count = Math.min(maxBatch, n - start)
       const input = tf.tensor4d(x.subarray(start * h * w * c, (start + count) * h * w * c), [count, h, w, c])
+      const features = featureTensor(loaded, options.features, start, count)
       try {
         for (let v = 0; v < views; v++) {
           const view = v === 0 ? input : dihedral(input, v)
@@ -129,7 +140,7 @@ export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number,
           const net = split ? split.suffix : loaded.model
           try {
             for (let t = 0; t < passes; t++) {
-              const y = net.predict(shared) as tf.Tensor
+              const y = net.predict(features ? [shared, features] : shared) as tf.Tensor
               const values = (await y.data()) as Float32Array
               y.dispose()
               out.set(values, ((t * views + v) * n + start) * units)
@@ -141,12 +152,22 @@ export async function runPasses(loaded: LoadedModel, x: Float32Array, n: number,
         }
       } finally {
         input.dispose()
+        features?.dispose()
       }
     }
   } finally {
     setMcDropout(loaded.model, false)
   }
   return out
+}
+
+/** The photometry features of rows [start, start + count) as a tensor, for a model that takes them. */
+function featureTensor(loaded: LoadedModel, features: Float32Array | undefined, start: number, count: number): tf.Tensor2D | undefined {
+  const spec = loaded.manifest.photometry
+  if (!spec) return undefined
+  const F = photometryFeatureCount(spec.bands.length)
+  if (!features || features.length < (start + count) * F) throw new SurveyError('model', `model ${loaded.manifest.name} takes catalog photometry, but the batch has no features for rows ${start}..${start + count - 1}`)
+  return tf.tensor2d(features.subarray(start * F, (start + count) * F), [count, F])
 }
 
 /** The v-th of the 8 rotations/flips of a batch of square images (v = 0 is the identity). */
@@ -181,7 +202,7 @@ export interface AdaptiveResult {
 export async function runAdaptivePasses(
   loaded: LoadedModel, x: Float32Array, n: number, maxPasses: number, maxBatch: number,
   statistic: (raw: Float32Array, rows: number, objects: Int32Array) => Float32Array, C: number,
-  options: { tolerance: number; minPasses?: number },
+  options: { tolerance: number; minPasses?: number; features?: Float32Array },
 ): Promise<AdaptiveResult> {
   const [h, w, c] = loaded.manifest.input.inputShape
   const per = h * w * c
@@ -204,13 +225,18 @@ export async function runAdaptivePasses(
     for (let start = 0; start < n; start += maxBatch) {
       const count = Math.min(maxBatch, n - start)
       const input = tf.tensor4d(x.subarray(start * per, (start + count) * per), [count, h, w, c])
+      const features = featureTensor(loaded, options.features, start, count)
       const shared = loaded.split ? (loaded.split.prefix.predict(input) as tf.Tensor) : input
       const net = loaded.split ? loaded.split.suffix : loaded.model
       try {
         for (let objects = pendingIn(start, count); objects.length > 0; objects = pendingIn(start, count)) {
-          const rows = objects.length === count ? shared : tf.gather(shared, Int32Array.from(objects, (i) => i - start))
-          const y = net.predict(rows) as tf.Tensor
+          const all = objects.length === count
+          const picked = all ? undefined : Int32Array.from(objects, (i) => i - start)
+          const rows = picked ? tf.gather(shared, picked) : shared
+          const rowFeatures = features && picked ? tf.gather(features, picked) : features
+          const y = net.predict(rowFeatures ? [rows, rowFeatures] : rows) as tf.Tensor
           if (rows !== shared) rows.dispose()
+          if (rowFeatures !== features) rowFeatures?.dispose()
           const values = (await y.data()) as Float32Array
           y.dispose()
           for (let j = 0; j < objects.length; j++) {
@@ -223,6 +249,7 @@ export async function runAdaptivePasses(
       } finally {
         if (shared !== input) shared.dispose()
         input.dispose()
+        features?.dispose()
       }
     }
   } finally {

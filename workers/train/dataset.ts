@@ -10,7 +10,8 @@ import { sha256Hex } from '../../src/models/bundle.js'
 import { packCutouts, planColumns, planCutouts, type CutoutOptions } from '../../src/pipeline/cutout-input.js'
 import { rebatch } from '../../src/operators/rebatch.js'
 import type { InferenceBatch } from '../../src/protocol.js'
-import { decodeBatch, packInputs } from '../model/inputs.js'
+import { checkPhotometry, decodeBatch, packInputs } from '../model/inputs.js'
+import { photometryFeatureCount, rawPhotometryFeatures, type PhotometrySpec } from '../../src/models/photometry.js'
 import type { TrainData } from './train.js'
 
 /** How a task's target is read from its label column. */
@@ -29,6 +30,8 @@ export interface TrainingSetOptions {
   readonly cutouts?: CutoutOptions
   /** Use at most this many usable rows. */
   readonly limit?: number
+  /** Also read catalog photometry: `data.features` holds the unstandardised features (rows without usable photometry are skipped). */
+  readonly photometry?: Pick<PhotometrySpec, 'magnitudes' | 'errors' | 'reference'>
 }
 
 /** A loaded training set. */
@@ -79,10 +82,23 @@ export async function loadTrainingSet(options: TrainingSetOptions): Promise<Trai
   const parts: Float32Array[] = []
   const targets: number[] = []
   let skipped = 0
-  for await (const batch of rebatch(source.chunks({ columns: [...new Set([...planColumns(plan), ...(label !== undefined ? [label] : [])])] }), 256)) {
+  const photometry = options.photometry
+  const photometryColumns = photometry ? [...photometry.magnitudes, ...photometry.errors] : []
+  for (const column of photometryColumns) {
+    if (!source.schema.columns.some((col) => col.name === column)) throw new SurveyError('input', `catalog column "${column}" missing in ${source.name} (a photometry input column)`)
+  }
+  const F = photometry ? photometryFeatureCount(photometry.magnitudes.length) : 0
+  const featureParts: Float32Array[] = []
+  for await (const batch of rebatch(source.chunks({ columns: [...new Set([...planColumns(plan), ...(label !== undefined ? [label] : []), ...photometryColumns])] }), 256)) {
     const packed = packCutouts(plan, batch)
-    const inference: InferenceBatch = { batchIndex: batch.batchIndex, rowStart: batch.rowStart, numRows: batch.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus, preDetail: packed.preDetail }
+    const columns: Record<string, Float64Array> = {}
+    for (const column of photometryColumns) {
+      const values = batch.columns[column] as ArrayLike<unknown>
+      columns[column] = Float64Array.from({ length: batch.numRows }, (_, i) => (values[i] === null || values[i] === undefined ? Number.NaN : Number(values[i])))
+    }
+    const inference: InferenceBatch = { batchIndex: batch.batchIndex, rowStart: batch.rowStart, numRows: batch.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus, preDetail: packed.preDetail, ...(photometry ? { photometry: columns } : {}) }
     const decoded = await decodeBatch(inference)
+    if (photometry) checkPhotometry(decoded, inference, [photometry])
     const labels = label !== undefined ? (batch.columns[label] as ArrayLike<unknown>) : undefined
     const rowTargets: (number | null)[] = []
     for (let i = 0; i < batch.numRows; i++) {
@@ -98,6 +114,11 @@ export async function loadTrainingSet(options: TrainingSetOptions): Promise<Trai
     }
     const take = Math.min(inputs.index.length, limit - targets.length)
     parts.push(inputs.x.slice(0, take * per))
+    if (photometry) {
+      const f = new Float32Array(take * F)
+      for (let j = 0; j < take; j++) rawPhotometryFeatures(photometry, (column) => columns[column]![inputs.index[j]!]!, f, j * F)
+      featureParts.push(f)
+    }
     for (let j = 0; j < take; j++) targets.push(rowTargets[inputs.index[j]!]!)
     skipped += batch.numRows - inputs.index.length
     if (targets.length >= limit) break
@@ -111,8 +132,17 @@ export async function loadTrainingSet(options: TrainingSetOptions): Promise<Trai
     at += p.length
   }
   const y = options.target.kind === 'classes' ? Int32Array.from(targets) : Float32Array.from(targets)
-  const hashInput = new Uint8Array(x.byteLength + y.byteLength)
+  const features = photometry ? new Float32Array(n * F) : undefined
+  if (features) {
+    let k = 0
+    for (const f of featureParts) {
+      features.set(f, k)
+      k += f.length
+    }
+  }
+  const hashInput = new Uint8Array(x.byteLength + y.byteLength + (features?.byteLength ?? 0))
   hashInput.set(new Uint8Array(x.buffer), 0)
   hashInput.set(new Uint8Array(y.buffer), x.byteLength)
-  return { data: { x, y, n, inputShape: [h, w, c] }, skipped, sha256: await sha256Hex(hashInput) }
+  if (features) hashInput.set(new Uint8Array(features.buffer), x.byteLength + y.byteLength)
+  return { data: { x, y, n, inputShape: [h, w, c], ...(features ? { features } : {}) }, skipped, sha256: await sha256Hex(hashInput) }
 }

@@ -12,6 +12,7 @@ import { accuracy, auroc, confusionMatrix, expectedCalibrationError, tprAtFalseP
 import { mixtureCdfAt, summariseMixtures } from '../../src/metrics/mixture.js'
 import { intervalCoverage, ksUniform, meanCrps, outlierFraction, railOutlierFraction, sigmaMad, bias } from '../../src/metrics/photoz.js'
 import type { ModelManifest, OutputSpec, Task } from '../../src/models/manifest.js'
+import type { PhotometrySpec } from '../../src/models/photometry.js'
 import type { CutoutOptions } from '../../src/pipeline/cutout-input.js'
 import { planCutouts } from '../../src/pipeline/cutout-input.js'
 import { passMixtures } from '../model/summarise.js'
@@ -20,7 +21,7 @@ import { LECTURE_AUGMENTATION } from './augment.js'
 import type { CheckpointStore } from './checkpoint.js'
 import { loadTrainingSet, type LabelKind, type TrainingSet } from './dataset.js'
 import { saveLayersModel } from './save.js'
-import { selectTrainingBackend, trainModel, type TrainProgress, type TrainTask } from './train.js'
+import { selectTrainingBackend, trainModel, type TrainData, type TrainProgress, type TrainTask } from './train.js'
 
 /** Architectures the train command can build. */
 export type ArchitectureName = 'seed-cnn' | 'small-cnn'
@@ -48,6 +49,12 @@ export interface TrainTaskOptions {
    * class in label order. Default: none (all 1).
    */
   readonly classWeights?: 'balanced' | readonly number[]
+  /**
+   * photoz: also feed catalog photometry of these bands into the dense layers (Pasquet+19):
+   * magnitude columns `mag_<band>` and errors `magerr_<band>` unless given; features and their
+   * standardisation are recorded in the manifest (`photometry`).
+   */
+  readonly photometry?: { readonly bands: readonly string[]; readonly magnitudes?: readonly string[]; readonly errors?: readonly string[] }
   readonly cutouts?: CutoutOptions
   readonly checkpoint?: CheckpointStore
   readonly resume?: boolean
@@ -98,7 +105,7 @@ function trainTask(task: Task): TrainTask {
   return task === 'merger' ? 'categorical' : task === 'photoz' ? 'mdn' : 'binary'
 }
 
-function buildModel(task: Task, arch: ArchitectureName, seed: number, components: number): tf.LayersModel {
+function buildModel(task: Task, arch: ArchitectureName, seed: number, components: number, features = 0): tf.LayersModel {
   const small = arch === 'small-cnn'
   const inputShape: [number, number, number] = [64, 64, 3]
   switch (task) {
@@ -108,7 +115,7 @@ function buildModel(task: Task, arch: ArchitectureName, seed: number, components
     case 'merger':
       return buildMergerClassifier({ inputShape, seed, small })
     case 'photoz':
-      return buildPhotozMdn({ inputShape, components, seed, small })
+      return buildPhotozMdn({ inputShape, components, seed, small, ...(features > 0 ? { features } : {}) })
   }
 }
 
@@ -127,13 +134,17 @@ async function skyNoise(source: CatalogSource, bands: readonly string[], cutouts
   })
 }
 
-async function predict(model: tf.LayersModel, x: Float32Array, n: number, batch = 64): Promise<Float32Array> {
+async function predict(model: tf.LayersModel, x: Float32Array, n: number, features?: Float32Array, batch = 64): Promise<Float32Array> {
   const [, h, w, c] = model.inputs[0]!.shape as number[]
   const units = model.outputs[0]!.shape[1] as number
+  const F = features ? features.length / n : 0
   const out = new Float32Array(n * units)
   for (let s = 0; s < n; s += batch) {
     const count = Math.min(batch, n - s)
-    const y = tf.tidy(() => model.predict(tf.tensor4d(x.subarray(s * h! * w! * c!, (s + count) * h! * w! * c!), [count, h!, w!, c!])) as tf.Tensor)
+    const y = tf.tidy(() => {
+      const image = tf.tensor4d(x.subarray(s * h! * w! * c!, (s + count) * h! * w! * c!), [count, h!, w!, c!])
+      return model.predict(features ? [image, tf.tensor2d(features.subarray(s * F, (s + count) * F), [count, F])] : image) as tf.Tensor
+    })
     out.set((await y.data()) as Float32Array, s * units)
     y.dispose()
   }
@@ -175,6 +186,33 @@ function validationMetrics(task: Task, manifestOutput: OutputSpec, raw: Float32A
   }
 }
 
+/** The photometry columns of a photoz training run (simulator names `mag_<band>`, `magerr_<band>` by default). */
+function photometryColumnsFor(task: Task, p: NonNullable<TrainTaskOptions['photometry']>): Pick<PhotometrySpec, 'bands' | 'magnitudes' | 'errors' | 'reference'> {
+  if (task !== 'photoz') throw new SurveyError('option', `option --photometry applies to photoz models, not ${task}`)
+  if (p.bands.length < 2) throw new SurveyError('option', `option --photometry needs at least two bands (colours), got ${p.bands.join(',')}`)
+  const magnitudes = p.magnitudes ?? p.bands.map((b) => `mag_${b}`)
+  const errors = p.errors ?? p.bands.map((b) => `magerr_${b}`)
+  if (magnitudes.length !== p.bands.length || errors.length !== p.bands.length) throw new SurveyError('option', `option --photometry: ${p.bands.length} bands need ${p.bands.length} magnitude and error columns`)
+  const r = p.bands.indexOf('r')
+  return { bands: [...p.bands], magnitudes: [...magnitudes], errors: [...errors], reference: r >= 0 ? r : p.bands.length >> 1 }
+}
+
+/** Standardises the features of the fitting and held-out sets in place with the fitting set's mean and std. */
+function standardisePhotometry(columns: Pick<PhotometrySpec, 'bands' | 'magnitudes' | 'errors' | 'reference'>, fit: TrainData, held: TrainData): PhotometrySpec {
+  const f = fit.features!
+  const F = f.length / fit.n
+  const mean = new Array<number>(F).fill(0)
+  const std = new Array<number>(F).fill(0)
+  for (let r = 0; r < fit.n; r++) for (let j = 0; j < F; j++) mean[j]! += f[r * F + j]! / fit.n
+  for (let r = 0; r < fit.n; r++) for (let j = 0; j < F; j++) std[j]! += (f[r * F + j]! - mean[j]!) ** 2 / fit.n
+  const spec: PhotometrySpec = { ...columns, mean: mean.map((m) => Number(m.toPrecision(7))), std: std.map((v) => Number(Math.max(1e-6, Math.sqrt(v)).toPrecision(7))) }
+  for (const d of [fit, held]) {
+    const g = d.features!
+    for (let r = 0; r < d.n; r++) for (let j = 0; j < F; j++) g[r * F + j] = (g[r * F + j]! - spec.mean[j]!) / spec.std[j]!
+  }
+  return spec
+}
+
 /**
  * The class weights for a classifier task: 'balanced' → n / (C · n_c) from the training labels
  * `y` (class indices), or the given list checked for length. Errors name the catalog and label.
@@ -210,13 +248,15 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
     nanFill: 0,
   }
   const target = labelKind(o.task)
-  log(`reading training set ${o.train.name} (label "${label}")`)
-  const train = await loadTrainingSet({ source: o.train, label, target, spec, ...(o.cutouts ? { cutouts: o.cutouts } : {}), ...(o.limit ? { limit: o.limit } : {}) })
+  const phot = o.photometry ? photometryColumnsFor(o.task, o.photometry) : undefined
+  const photOption = phot ? { photometry: phot } : {}
+  log(`reading training set ${o.train.name} (label "${label}")${phot ? ` with photometry ${phot.magnitudes.join(', ')} ± ${phot.errors.join(', ')}` : ''}`)
+  const train = await loadTrainingSet({ source: o.train, label, target, spec, ...photOption, ...(o.cutouts ? { cutouts: o.cutouts } : {}), ...(o.limit ? { limit: o.limit } : {}) })
   let fit = train
   let held: TrainingSet
   if (o.validation) {
     log(`reading validation set ${o.validation.name}`)
-    held = await loadTrainingSet({ source: o.validation, label, target, spec, ...(o.cutouts ? { cutouts: o.cutouts } : {}) })
+    held = await loadTrainingSet({ source: o.validation, label, target, spec, ...photOption, ...(o.cutouts ? { cutouts: o.cutouts } : {}) })
   } else {
     // every fifth row is held out: deterministic, and independent of the shuffle seed
     const per = 64 * 64 * 3
@@ -225,19 +265,24 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
       const x = new Float32Array(idx.length * per)
       const Y = train.data.y instanceof Int32Array ? Int32Array : Float32Array
       const y = new Y(idx.length)
+      const F = train.data.features ? train.data.features.length / train.data.n : 0
+      const features = train.data.features ? new Float32Array(idx.length * F) : undefined
       idx.forEach((r, j) => {
         x.set(train.data.x.subarray(r * per, (r + 1) * per), j * per)
         y[j] = train.data.y[r]!
+        features?.set(train.data.features!.subarray(r * F, (r + 1) * F), j * F)
       })
-      return { data: { x, y, n: idx.length, inputShape: [64, 64, 3] }, skipped: 0, sha256: train.sha256 }
+      return { data: { x, y, n: idx.length, inputShape: [64, 64, 3], ...(features ? { features } : {}) }, skipped: 0, sha256: train.sha256 }
     }
     held = pick((i) => i % 5 === 4)
     fit = pick((i) => i % 5 !== 4)
   }
+  // photometry features are standardised with the fitting rows' mean and std (recorded in the manifest)
+  const photometry = phot ? standardisePhotometry(phot, fit.data, held.data) : undefined
   const classWeights = o.classWeights === undefined ? undefined : resolveClassWeights(o.task, o.classWeights, fit.data.y, o.train.name, label)
   if (classWeights) log(`class weights: ${classWeights.map((w) => w.toFixed(3)).join(', ')}`)
   await selectTrainingBackend({ prefer: o.backend ?? 'auto' })
-  const model = buildModel(o.task, o.architecture, o.seed, components)
+  const model = buildModel(o.task, o.architecture, o.seed, components, photometry ? photometry.mean.length : 0)
   log(summaryTable(model))
   const started = performance.now()
   const result = await trainModel({
@@ -259,7 +304,7 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
   })
   const wallSeconds = (performance.now() - started) / 1000
   const output = outputSpec(o.task, components)
-  const raw = await predict(model, held.data.x, held.data.n)
+  const raw = await predict(model, held.data.x, held.data.n, held.data.features)
   const metrics = validationMetrics(o.task, output, raw, held)
   const saved = await saveLayersModel(model, { writeFile: o.writeFile, float16: o.float16 })
   const manifest: ModelManifest = {
@@ -275,6 +320,7 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
     files: Object.fromEntries(saved.files.map((f) => [f.path, f.sha256])),
     input: spec,
     output,
+    ...(photometry ? { photometry } : {}),
     mcDropout: { defaultPasses: 30 },
     training: {
       command: o.command, catalog: o.train.name, validation: o.validation?.name ?? 'every fifth row of the training catalog',
