@@ -42,8 +42,9 @@ export function createInferenceApi(): WorkerApi {
         if (cfg.adaptive && cfg.passes > 1) {
           if (cfg.tta) throw new SurveyError('option', 'adaptive MC dropout cannot be combined with test-time augmentation (tta)')
           const manifest = loaded.manifest
-          const mdn = manifest.output.kind === 'mdn'
-          const statistic = mdn ? redshiftStatistic(manifest.output.kind === 'mdn' ? manifest.output.components : 0, n) : (raw: Float32Array, rows: number) => classProbabilities(manifest, raw, rows)
+          const spec = manifest.output
+          const mdn = spec.kind === 'mdn'
+          const statistic = spec.kind === 'mdn' ? redshiftStatistic(spec.components, n) : (raw: Float32Array, rows: number) => classProbabilities(manifest, raw, rows)
           const C = mdn ? 1 : classLabels(manifest).length
           const adaptive = cfg.adaptive
           const result = await withSeededRandom(cfg.seed, batch.batchIndex, () =>
