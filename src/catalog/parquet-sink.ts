@@ -5,6 +5,7 @@
 import type { KeyValue, SchemaElement } from 'hyparquet'
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import { SurveyError, errorMessage } from '../errors.js'
+import { CompactFooter } from './parquet-footer.js'
 import { COLUMNS_METADATA_KEY, columnElements, specElements, type ColumnDoc } from './parquet-schema.js'
 import type { ByteSink } from './sink.js'
 import type { NativeSchema } from './source.js'
@@ -37,6 +38,7 @@ class SinkByteWriter extends ByteWriter {
     super(1 << 20)
   }
   flush(): Promise<void> {
+    if (this.index === 0) return Promise.resolve()
     const bytes = new Uint8Array(this.buffer, 0, this.index).slice()
     this.index = 0
     return this.sink.write(bytes)
@@ -121,13 +123,11 @@ export function createParquetWriter(sink: ByteSink, schema: CatalogSchema, optio
   }
   const kv: KeyValue[] = Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value }))
   kv.push({ key: COLUMNS_METADATA_KEY, value: JSON.stringify(columnDocs(schema.columns)) })
-  const writer = new ParquetWriter({
-    writer: new SinkByteWriter(sink),
-    schema: elements,
-    codec: options.codec ?? 'SNAPPY',
-    kvMetadata: kv,
-    createdBy: options.createdBy ?? 'survey-classifier',
-  })
+  const createdBy = options.createdBy ?? 'survey-classifier'
+  const bytes = new SinkByteWriter(sink)
+  // the footer is written by CompactFooter (not writer.finish()), so its size per row group stays small
+  const writer = new ParquetWriter({ writer: bytes, schema: elements, codec: options.codec ?? 'SNAPPY', createdBy })
+  const footer = new CompactFooter(elements)
   let pending: CatalogChunk[] = []
   let pendingRows = 0
   let rowsWritten = 0
@@ -150,6 +150,8 @@ export function createParquetWriter(sink: ByteSink, schema: CatalogSchema, optio
     pendingRows = 0
     try {
       await writer.write({ columnData, rowGroupSize: rows })
+      footer.takeRowGroups(writer)
+      await bytes.flush()
     } catch (cause) {
       throw new SurveyError('output', `parquet writer (${sink.name}): row group could not be encoded: ${errorMessage(cause)}`, { cause })
     }
@@ -173,7 +175,7 @@ export function createParquetWriter(sink: ByteSink, schema: CatalogSchema, optio
       await flushGroup()
       for (const [key, value] of Object.entries(metadata)) kv.push({ key, value })
       state = 'closed'
-      await writer.finish()
+      await footer.write(bytes, writer.num_rows, kv, createdBy)
       await sink.close()
     },
     async abort() {
