@@ -18,7 +18,13 @@ export interface PipelineSpec {
 /** The shipped pipelines. */
 export const PIPELINES = Object.freeze({
   default: {
-    description: 'the shipped trained models: lens finder, morphology (early/late) and photo-z mixture-density network (small CNNs trained on the simulated survey), 30 MC-dropout passes',
+    description: 'the shipped trained models: lens finder, morphology (early/late) and photo-z mixture-density network from the cutout plus catalog photometry (mag_g/r/z, magerr_g/r/z) (small CNNs trained on the simulated survey), 30 MC-dropout passes',
+    models: ['lens-small-cnn', 'morphology-small-cnn', 'photoz-phot-small-cnn'],
+    passes: 30,
+    batchSize: 32,
+  },
+  'cutouts-only': {
+    description: 'as default, but the photo-z network reads the cutout alone (for catalogs without magnitude columns), 30 MC-dropout passes',
     models: ['lens-small-cnn', 'morphology-small-cnn', 'photoz-small-cnn'],
     passes: 30,
     batchSize: 32,
@@ -42,7 +48,13 @@ export const PIPELINES = Object.freeze({
     batchSize: 32,
   },
   photoz: {
-    description: 'photometric redshift only (small CNN + 5-component mixture-density head), 30 MC-dropout passes',
+    description: 'photometric redshift only, from the cutout plus catalog photometry (small CNN + 5-component mixture-density head), 30 MC-dropout passes',
+    models: ['photoz-phot-small-cnn'],
+    passes: 30,
+    batchSize: 32,
+  },
+  'photoz-cutouts': {
+    description: 'photometric redshift only, from the cutout alone (small CNN + 5-component mixture-density head), 30 MC-dropout passes',
     models: ['photoz-small-cnn'],
     passes: 30,
     batchSize: 32,

@@ -4,7 +4,7 @@
 # in the model's manifest.json, then calibrated on a separate simulated set.
 # Run from the repository root:
 #   bash scripts/train-models.sh            # all shipped models
-#   bash scripts/train-models.sh lens       # one task
+#   bash scripts/train-models.sh lens       # one model: lens morphology photoz photoz-phot merger
 # The catalogs are simulated with fixed seeds (byte-identical every time);
 # training is seeded too, so a rerun on the same backend gives the same weights.
 set -euo pipefail
@@ -18,12 +18,13 @@ mkdir -p "$DATA"
 [ -f "$DATA/calibration.parquet" ] || $CLI simulate --n 1000 --seed 303 -o "$DATA/calibration.parquet" --quiet
 
 common="--validation $DATA/validation.parquet --arch small-cnn --batch-size 32 --learning-rate 0.002 --seed 1 --model-version 1.0.0"
-for task in ${*:-lens morphology photoz}; do
+for task in ${*:-lens morphology photoz photoz-phot}; do
   case "$task" in
     lens)       $CLI train "$DATA/train.parquet" $common --task lens       --epochs 24 --patience 4 --name lens-small-cnn       -o models/lens-small-cnn ;;
     morphology) $CLI train "$DATA/train.parquet" $common --task morphology --epochs 24 --patience 4 --name morphology-small-cnn -o models/morphology-small-cnn ;;
     photoz)     $CLI train "$DATA/train.parquet" $common --task photoz     --epochs 20 --patience 6 --name photoz-small-cnn     -o models/photoz-small-cnn ;;
-    *) echo "unknown task $task (lens, morphology, photoz)" >&2; exit 2 ;;
+    photoz-phot) $CLI train "$DATA/train.parquet" $common --task photoz --photometry g,r,z --epochs 20 --patience 6 --name photoz-phot-small-cnn --model-version 1.1.0 -o models/photoz-phot-small-cnn ;;
+    *) echo "unknown model $task (lens, morphology, photoz, photoz-phot)" >&2; exit 2 ;;
   esac
   $CLI calibrate "models/$task-small-cnn" "$DATA/calibration.parquet" --passes 30
 done

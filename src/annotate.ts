@@ -187,7 +187,7 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
   for (const m of options.models) {
     const missing = m.manifest.photometry ? [...m.manifest.photometry.magnitudes, ...m.manifest.photometry.errors].filter((c) => !source.schema.columns.some((col) => col.name === c)) : []
     if (missing.length > 0) {
-      throw new SurveyError('input', `catalog ${source.name}: model ${m.manifest.name} takes catalog photometry, but the catalog has no column ${missing.map((c) => `"${c}"`).join(', ')} (rename the catalog's magnitude/error columns to ${[...m.manifest.photometry!.magnitudes, ...m.manifest.photometry!.errors].join(', ')}, or use a model without photometry)`)
+      throw new SurveyError('input', `catalog ${source.name}: model ${m.manifest.name} takes catalog photometry, but the catalog has no column ${missing.map((c) => `"${c}"`).join(', ')} (rename the catalog's magnitude/error columns to ${[...m.manifest.photometry!.magnitudes, ...m.manifest.photometry!.errors].join(', ')}, or use models without photometry, e.g. --pipeline cutouts-only)`)
     }
   }
   const dropped = new Set(options.dropCutouts && plan.kind !== 'service' ? [plan.column] : [])

@@ -99,3 +99,10 @@ export function validatePhotometrySpec(value: unknown, where: string): Photometr
   }
   return { bands, magnitudes, errors, reference: reference as number, mean: p['mean'] as number[], std: p['std'] as number[] }
 }
+
+/** Standardises rows of unstandardised features (row-major n × 2B) in place with the spec's mean and std. */
+export function standardisePhotometryFeatures(spec: Pick<PhotometrySpec, 'mean' | 'std'>, features: Float32Array): Float32Array {
+  const F = spec.mean.length
+  for (let k = 0; k < features.length; k++) features[k] = (features[k]! - spec.mean[k % F]!) / spec.std[k % F]!
+  return features
+}

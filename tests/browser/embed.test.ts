@@ -369,7 +369,7 @@ describe('portal embed in Chromium under a strict CSP', () => {
       await submitUrl('/data/small.parquet')
     })
     expect(badModels.type).toBe('error')
-    expect(badModels.detail.message).toMatch(/pipeline "resnet" is unknown \(valid: default, seed-cnn-untrained/)
+    expect(badModels.detail.message).toMatch(/pipeline "resnet" is unknown \(valid: default, cutouts-only, seed-cnn-untrained/)
 
     // still working: a URL read with range requests
     await setAttributes(page, { models: 'trivial' })

@@ -68,12 +68,13 @@ describe('adaptive MC dropout in the pipeline', () => {
     expect(mean(lensPasses)).toBeLessThan(25)
     expect(lensPasses.filter((p) => p === 5).length).toBeGreaterThan(N / 4)
     expect(mean(zPasses)).toBeLessThan(10)
-    // An object stops once its MC standard error is below 0.01, so its mean is near the 30-pass mean
-    // (which has Monte Carlo error of its own: two 30-pass runs with different seeds differ by up to
-    // ~0.1 for the lens finder's least certain objects).
+    // An object stops once its MC standard error is below 0.01, so its mean is near the 30-pass mean,
+    // which has Monte Carlo error of its own: the lens finder's per-pass spread reaches ~0.2, so a
+    // 30-pass mean is uncertain by up to ~0.04 and two 30-pass runs with different seeds differ by
+    // up to ~0.1 for its least certain objects. The bounds are those of the two MC errors combined.
     const lensDiff = loose.map((r, i) => Math.abs((r['lens_p_lens'] as number) - (naive[i]!['lens_p_lens'] as number))).sort((a, b) => a - b)
-    expect(lensDiff[Math.floor(0.9 * N)]!).toBeLessThan(0.05)
-    expect(lensDiff[N - 1]!).toBeLessThan(0.2)
+    expect(lensDiff[Math.floor(0.9 * N)]!).toBeLessThan(0.08)
+    expect(lensDiff[N - 1]!).toBeLessThan(0.25)
     for (let i = 0; i < N; i++) {
       const z = naive[i]!['z_mean'] as number
       expect(Math.abs((loose[i]!['z_mean'] as number) - z)).toBeLessThan(0.05 * (1 + z))

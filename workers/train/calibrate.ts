@@ -11,6 +11,7 @@ import { fitPdfWidthScale, fitTemperature, logitsFromProbabilities } from '../..
 import type { ModelManifest } from '../../src/models/manifest.js'
 import type { CutoutOptions } from '../../src/pipeline/cutout-input.js'
 import type { ModelPayload } from '../../src/protocol.js'
+import { standardisePhotometryFeatures } from '../../src/models/photometry.js'
 import { loadModel, runPasses, withSeededRandom } from '../model/run-model.js'
 import { classProbabilities, passMixtures } from '../model/summarise.js'
 import { selectTrainingBackend } from './backend.js'
@@ -47,10 +48,12 @@ export async function calibrateModel(options: {
   const passes = options.passes ?? 1
   const label = options.label ?? DEFAULT_LABELS[manifest.task]
   await selectTrainingBackend()
-  const set = await loadTrainingSet({ source: options.source, label, target: labelKind(manifest), spec: manifest.input, ...(options.cutouts ? { cutouts: options.cutouts } : {}) })
+  const photometry = manifest.photometry
+  const set = await loadTrainingSet({ source: options.source, label, target: labelKind(manifest), spec: manifest.input, ...(photometry ? { photometry } : {}), ...(options.cutouts ? { cutouts: options.cutouts } : {}) })
   const loaded = await loadModel({ ...options.model, manifest })
   const n = set.data.n
-  const raw = await withSeededRandom(options.seed ?? 0, 0, () => runPasses(loaded, set.data.x, n, passes, 32))
+  const features = photometry && set.data.features ? { features: standardisePhotometryFeatures(photometry, set.data.features) } : {}
+  const raw = await withSeededRandom(options.seed ?? 0, 0, () => runPasses(loaded, set.data.x, n, passes, 32, features))
   const fittedOn = { catalog: options.source.name, label, rows: n, passes, dataSha256: set.sha256 }
   if (manifest.output.kind === 'mdn') {
     const mix = passMixtures(raw, passes, n, manifest.output.components)

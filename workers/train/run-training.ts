@@ -12,7 +12,7 @@ import { accuracy, auroc, confusionMatrix, expectedCalibrationError, tprAtFalseP
 import { mixtureCdfAt, summariseMixtures } from '../../src/metrics/mixture.js'
 import { intervalCoverage, ksUniform, meanCrps, outlierFraction, railOutlierFraction, sigmaMad, bias } from '../../src/metrics/photoz.js'
 import type { ModelManifest, OutputSpec, Task } from '../../src/models/manifest.js'
-import type { PhotometrySpec } from '../../src/models/photometry.js'
+import { standardisePhotometryFeatures, type PhotometrySpec } from '../../src/models/photometry.js'
 import type { CutoutOptions } from '../../src/pipeline/cutout-input.js'
 import { planCutouts } from '../../src/pipeline/cutout-input.js'
 import { passMixtures } from '../model/summarise.js'
@@ -206,10 +206,8 @@ function standardisePhotometry(columns: Pick<PhotometrySpec, 'bands' | 'magnitud
   for (let r = 0; r < fit.n; r++) for (let j = 0; j < F; j++) mean[j]! += f[r * F + j]! / fit.n
   for (let r = 0; r < fit.n; r++) for (let j = 0; j < F; j++) std[j]! += (f[r * F + j]! - mean[j]!) ** 2 / fit.n
   const spec: PhotometrySpec = { ...columns, mean: mean.map((m) => Number(m.toPrecision(7))), std: std.map((v) => Number(Math.max(1e-6, Math.sqrt(v)).toPrecision(7))) }
-  for (const d of [fit, held]) {
-    const g = d.features!
-    for (let r = 0; r < d.n; r++) for (let j = 0; j < F; j++) g[r * F + j] = (g[r * F + j]! - spec.mean[j]!) / spec.std[j]!
-  }
+  standardisePhotometryFeatures(spec, fit.features!)
+  standardisePhotometryFeatures(spec, held.features!)
   return spec
 }
 
