@@ -28,6 +28,8 @@ line('peak RSS streaming 1M rows (MB; target ≤ 1024, flat)', p.peakRss1mMb.toF
 line('peak RSS ratio 1M / 10k', (p.peakRss1mMb / p.peakRss10kMb).toFixed(2))
 line('peak RSS 10k / 1M rows, V8 heap capped at 192 MB (MB)', `${p.peakRss10kCappedMb.toFixed(0)} / ${p.peakRss1mCappedMb.toFixed(0)}`)
 line('peak RSS ratio 1M / 10k, heap capped', (p.peakRss1mCappedMb / p.peakRss10kCappedMb).toFixed(2))
+line('live heap after full GC at 10% / 90% of 1M rows (MB)', `${p.liveHeap1mTenthMb.toFixed(1)} / ${p.liveHeap1mNineTenthsMb.toFixed(1)}`)
+line('live heap ratio 90% / 10% (retained per row: flat = 1.00)', (p.liveHeap1mNineTenthsMb / p.liveHeap1mTenthMb).toFixed(2))
 
 const u = await benchUncertainty()
 console.log('')
