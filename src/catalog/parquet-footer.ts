@@ -12,13 +12,15 @@
  *
  * The thrift conversion stays hyparquet-writer's own: a row group's bytes are
  * cut out of `writeMetadata`'s output for a footer holding just that group.
+ * Since a group's metadata holds the offsets of its page indexes (the offset
+ * index of each multi-page chunk), those are written right after the group
+ * instead of all together before the footer; readers find them by offset.
  */
 import type { FileMetaData, KeyValue, RowGroup, SchemaElement } from 'hyparquet'
-import { ByteWriter } from 'hyparquet-writer'
+import { ByteWriter, type ParquetWriter } from 'hyparquet-writer'
 import { writeBlooms } from 'hyparquet-writer/src/bloom.js'
 import { writeIndexes } from 'hyparquet-writer/src/indexes.js'
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
-import type { ParquetWriter } from 'hyparquet-writer'
 import { SurveyError } from '../errors.js'
 
 const PARQUET_MAGIC = 0x31524150 // "PAR1", little-endian
