@@ -313,3 +313,24 @@ export function applyWidthScale(
   }
   return { weights: ow, means: om, stds: os, components: M }
 }
+
+/**
+ * The multiplicative redshift bias correction (1 + z) → (1 + z)(1 + b) that centres the
+ * calibration set: b = median over objects of (z_true − z_point)/(1 + z_point), so the corrected
+ * point estimates have zero median Δz/(1 + z). Objects with a non-finite value are skipped.
+ *
+ * Example: `fitRedshiftShift(summary.median, zSpec)` → −0.004. Returns 0 with no usable object;
+ * throws on mismatched lengths.
+ */
+export function fitRedshiftShift(zPoint: NumericArray, zTrue: NumericArray): number {
+  if (zPoint.length !== zTrue.length) throw new Error(`metrics: fitRedshiftShift needs equal lengths, got ${zPoint.length} and ${zTrue.length}`)
+  const d: number[] = []
+  for (let i = 0; i < zPoint.length; i++) {
+    const v = (zTrue[i]! - zPoint[i]!) / (1 + zPoint[i]!)
+    if (Number.isFinite(v)) d.push(v)
+  }
+  if (d.length === 0) return 0
+  d.sort((a, b) => a - b)
+  const h = d.length >> 1
+  return d.length % 2 === 1 ? d[h]! : (d[h - 1]! + d[h]!) / 2
+}

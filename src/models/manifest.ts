@@ -44,7 +44,12 @@ export interface ModelManifest {
   /** Prefix of the output columns; defaults to the task name. */
   readonly columnPrefix?: string
   readonly mcDropout?: { readonly defaultPasses: number }
-  readonly calibration?: { readonly temperature?: number; readonly widthScale?: number }
+  /**
+   * Post-hoc calibration applied at inference: `temperature` (classifiers: logits / T);
+   * mixture densities: every component mean (1 + μ) → (1 + μ)(1 + `redshiftShift`), then every
+   * σ → `widthScale`·σ (`survey-classify calibrate`).
+   */
+  readonly calibration?: { readonly temperature?: number; readonly widthScale?: number; readonly redshiftShift?: number }
   readonly training?: Readonly<Record<string, unknown>>
   readonly metrics?: Readonly<Record<string, unknown>>
 }

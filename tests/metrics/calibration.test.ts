@@ -150,3 +150,24 @@ describe('PDF width scaling', () => {
     expect(fit.scale).toBeLessThan(s0 * 1.07)
   })
 })
+
+describe('redshift shift calibration', () => {
+  it('recovers a known multiplicative bias of 1 + z, and the shifted mixtures are centred on the truth', async () => {
+    const { fitRedshiftShift } = await import('../../src/metrics/calibration.js')
+    const { passMixtures } = await import('../../workers/model/summarise.js')
+    const g = normalSource(mulberry32(12))
+    const N = 4000
+    const zTrue = Float64Array.from({ length: N }, () => 0.1 + 0.9 * Math.abs(g()) / 3)
+    // predictions biased low: 1 + z_pred = (1 + z_true)(1 − 0.02) with 0.01 (1 + z) scatter
+    const zPred = Float64Array.from(zTrue, (z) => (1 + z) * 0.98 * (1 + 0.01 * g()) - 1)
+    const b = fitRedshiftShift(zPred, zTrue)
+    expect(b).toBeCloseTo(1 / 0.98 - 1, 3)
+    // one-component mixtures per object through the inference path's pooling
+    const raw = new Float32Array(N * 3)
+    zPred.forEach((z, i) => raw.set([1, z, 0.02], i * 3))
+    const mix = passMixtures(raw, 1, N, 1, 1, b)
+    const d = Array.from(mix.means, (m, i) => (m - zTrue[i]!) / (1 + zTrue[i]!)).sort((x, y) => x - y)
+    expect(Math.abs(d[N >> 1]!)).toBeLessThan(1e-3)
+    expect(() => fitRedshiftShift([1], [1, 2])).toThrow(/equal lengths/)
+  })
+})

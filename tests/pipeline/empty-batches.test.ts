@@ -1,7 +1,7 @@
 // Empty record batches in the middle of an Arrow IPC stream (pyarrow writes them, e.g. for a
 // filtered partition): the pipeline reads past them and every row comes out once, in order.
 import { DuckDBInstance } from '@duckdb/node-api'
-import { Field, FixedSizeList, Float32, Int64, RecordBatch, RecordBatchStreamWriter, Schema, Struct, makeData, vectorFromArray } from 'apache-arrow'
+import { Field, FixedSizeList, Float32, Int64, RecordBatch, RecordBatchStreamWriter, Schema, Struct, makeData } from 'apache-arrow'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -10,12 +10,12 @@ import { PIXEL_MEAN_COLUMN, annotateFile } from '../../src/node.js'
 const TMP = join(import.meta.dirname, '..', '.tmp', 'empty-batches')
 
 function batch(schema: Schema, ids: number[]): RecordBatch {
-  const id = vectorFromArray(BigInt64Array.from(ids, BigInt), new Int64())
+  const id = makeData({ type: new Int64(), length: ids.length, nullCount: 0, data: BigInt64Array.from(ids, BigInt) })
   const pixels = Float32Array.from(ids.flatMap((i) => [i, 1, 2, 3]))
   const cutoutType = schema.fields[1]!.type as FixedSizeList<Float32>
   const values = makeData({ type: new Float32(), length: pixels.length, data: pixels })
   const cutout = makeData({ type: cutoutType, length: ids.length, nullCount: 0, child: values })
-  const data = makeData({ type: new Struct(schema.fields), length: ids.length, nullCount: 0, children: [id.data[0]!, cutout] })
+  const data = makeData({ type: new Struct(schema.fields), length: ids.length, nullCount: 0, children: [id, cutout] })
   return new RecordBatch(schema, data)
 }
 

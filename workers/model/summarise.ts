@@ -54,7 +54,7 @@ export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, pas
         for (let j = 0; j < n; j++) if (t >= taken[j]!) raw.fill(1, (t * n + j) * 3 * K + 2 * K, (t * n + j + 1) * 3 * K)
       }
     }
-    const combined = passMixtures(raw, passes, n, K, manifest.calibration?.widthScale ?? 1)
+    const combined = passMixtures(raw, passes, n, K, manifest.calibration?.widthScale ?? 1, manifest.calibration?.redshiftShift ?? 0)
     const summary = summariseMixtures(combined.weights, combined.means, combined.stds, n, combined.components)
     const names = mdnColumnNames(manifest)
     for (const [s] of PDF_SUMMARIES) out[names.summary[s]] = scatter(summary[s], index, numRows)
@@ -88,16 +88,17 @@ export function summariseOutputs(manifest: ModelManifest, raw: Float32Array, pas
 /**
  * The predictive mixture of each object from raw mixture-density outputs laid
  * out [pass][row][w_1..w_K | μ_1..μ_K | σ_1..σ_K]: the T passes' mixtures
- * pooled (weights / T), every σ multiplied by `widthScale` (calibration).
+ * pooled (weights / T), every mean moved as (1 + μ) → (1 + μ)(1 + `redshiftShift`) and every σ
+ * multiplied by `widthScale` (calibration).
  */
-export function passMixtures(raw: Float32Array, passes: number, n: number, K: number, widthScale = 1): GaussianMixtures {
+export function passMixtures(raw: Float32Array, passes: number, n: number, K: number, widthScale = 1, redshiftShift = 0): GaussianMixtures {
   const w = new Float32Array(passes * n * K)
   const mu = new Float32Array(passes * n * K)
   const sd = new Float32Array(passes * n * K)
   for (let r = 0; r < passes * n; r++) {
     for (let k = 0; k < K; k++) {
       w[r * K + k] = raw[r * 3 * K + k]!
-      mu[r * K + k] = raw[r * 3 * K + K + k]!
+      mu[r * K + k] = raw[r * 3 * K + K + k]! + redshiftShift * (1 + raw[r * 3 * K + K + k]!)
       sd[r * K + k] = raw[r * 3 * K + 2 * K + k]! * widthScale
     }
   }

@@ -7,7 +7,9 @@
 import type { CatalogSource } from '../../src/catalog/source.js'
 import { SurveyError } from '../../src/errors.js'
 import { expectedCalibrationError } from '../../src/metrics/classification.js'
-import { fitPdfWidthScale, fitTemperature, logitsFromProbabilities } from '../../src/metrics/calibration.js'
+import { fitPdfWidthScale, fitRedshiftShift, fitTemperature, logitsFromProbabilities } from '../../src/metrics/calibration.js'
+import { summariseMixtures } from '../../src/metrics/mixture.js'
+import { meanCrps } from '../../src/metrics/photoz.js'
 import type { ModelManifest } from '../../src/models/manifest.js'
 import type { CutoutOptions } from '../../src/pipeline/cutout-input.js'
 import type { ModelPayload } from '../../src/protocol.js'
@@ -56,9 +58,16 @@ export async function calibrateModel(options: {
   const raw = await withSeededRandom(options.seed ?? 0, 0, () => runPasses(loaded, set.data.x, n, passes, 32, features))
   const fittedOn = { catalog: options.source.name, label, rows: n, passes, dataSha256: set.sha256 }
   if (manifest.output.kind === 'mdn') {
-    const mix = passMixtures(raw, passes, n, manifest.output.components)
+    // first the median bias in Δz/(1 + z), then the width by CRPS on the re-centred mixtures
+    const raw0 = passMixtures(raw, passes, n, manifest.output.components)
+    const median = summariseMixtures(raw0.weights, raw0.means, raw0.stds, n, raw0.components).median
+    const shift = Number(fitRedshiftShift(median, set.data.y).toPrecision(6))
+    const mix = passMixtures(raw, passes, n, manifest.output.components, 1, shift)
     const fit = fitPdfWidthScale(mix.weights, mix.means, mix.stds, set.data.y, mix.components)
-    return { calibration: { widthScale: fit.scale }, record: { ...fittedOn, method: 'PDF width scaling (σ → sσ), minimising mean CRPS', crpsBefore: fit.before, crpsAfter: fit.after } }
+    return {
+      calibration: { redshiftShift: shift, widthScale: fit.scale },
+      record: { ...fittedOn, method: 'redshift shift (1 + μ) → (1 + μ)(1 + b) to zero median Δz/(1 + z), then PDF width scaling (σ → sσ) minimising mean CRPS', crpsUncalibrated: meanCrps(raw0.weights, raw0.means, raw0.stds, n, raw0.components, set.data.y), crpsShifted: fit.before, crpsAfter: fit.after },
+    }
   }
   const C = manifest.output.kind === 'sigmoid' ? 2 : manifest.output.labels.length
   const probs = classProbabilities(manifest, raw, passes * n)
