@@ -12,7 +12,7 @@
  *
  * Run with `npx tsx bench/uncertainty.ts [n]`; `npm run bench` calls {@link benchUncertainty}.
  */
-import { classColumnNames, mdnColumnNames } from '../catalogs/columns.js'
+import { classColumnNames, classifierSummaryNames, mdnColumnNames } from '../catalogs/columns.js'
 import { pipelineSpec } from '../pipelines/registry.js'
 import { expectedCalibrationError } from '../src/metrics/classification.js'
 import { mixtureCdfAt } from '../src/metrics/mixture.js'
@@ -71,7 +71,11 @@ interface Sample {
   readonly isLens: Float64Array
   readonly isEarly: Float64Array
   readonly z: Float64Array
+  /** The catalog photometry columns (mag_*, magerr_*), for models that take them. */
+  readonly photometry: Record<string, Float64Array>
 }
+
+const PHOTOMETRY = ['mag_g', 'mag_r', 'mag_z', 'magerr_g', 'magerr_r', 'magerr_z']
 
 async function sample(n: number, seed: number): Promise<Sample> {
   const source = simulatedSource({ n, seed })
@@ -80,17 +84,19 @@ async function sample(n: number, seed: number): Promise<Sample> {
   const isLens = new Float64Array(n)
   const isEarly = new Float64Array(n)
   const z = new Float64Array(n)
+  const photometry = Object.fromEntries(PHOTOMETRY.map((c) => [c, new Float64Array(n)]))
   let row = 0
-  for await (const chunk of source.chunks({ columns: ['cutout', 'truth_is_lens', 'truth_morphology', 'truth_z'] })) {
+  for await (const chunk of source.chunks({ columns: ['cutout', 'truth_is_lens', 'truth_morphology', 'truth_z', ...PHOTOMETRY] })) {
     const c = chunk.columns
     for (let i = 0; i < chunk.numRows; i++, row++) {
       pixels.set((c['cutout'] as Float32Array[])[i]!, row * per)
       isLens[row] = Number((c['truth_is_lens'] as ArrayLike<number>)[i])
       isEarly[row] = (c['truth_morphology'] as readonly string[])[i] === 'early' ? 1 : 0
       z[row] = Number((c['truth_z'] as ArrayLike<number>)[i])
+      for (const name of PHOTOMETRY) photometry[name]![row] = Number((c[name] as ArrayLike<number | null>)[i] ?? Number.NaN)
     }
   }
-  return { n, pixels, isLens, isEarly, z }
+  return { n, pixels, isLens, isEarly, z, photometry }
 }
 
 function batchOf(s: Sample, n: number): InferenceBatch {
@@ -98,6 +104,7 @@ function batchOf(s: Sample, n: number): InferenceBatch {
     batchIndex: 0, rowStart: 0, numRows: n, where: 'benchmark cutouts',
     cutouts: { kind: 'pixels', data: s.pixels.slice(0, n * 64 * 64 * 3), offsets: Int32Array.from({ length: n + 1 }, (_, i) => i * 64 * 64 * 3), shapes: Int32Array.from({ length: 3 * n }, (_, i) => (i % 3 === 2 ? 3 : 64)), layout: 'hwc', bands: ['g', 'r', 'z'] },
     preStatus: new Array(n).fill(null), preDetail: new Array(n).fill(null),
+    photometry: Object.fromEntries(Object.entries(s.photometry).map(([name, values]) => [name, values.slice(0, n)])),
   }
 }
 
@@ -109,36 +116,43 @@ const MODE_INIT: Record<UncertaintyMode, (tolerance: number) => Pick<WorkerInit,
   'TTA + T=30': () => ({ passes: 30, tta: true }),
 }
 
-function calibration(model: ModelPayload, out: InferenceResult, s: Sample, n: number): Omit<ModeResult, 'mode' | 'seconds' | 'ratio'> {
+/** Calibration of one mode's outputs over the rows with status ok (a photometry model skips rows without magnitudes). */
+function calibration(model: ModelPayload, out: InferenceResult, s: Sample): Omit<ModeResult, 'mode' | 'seconds' | 'ratio'> {
   const m = model.manifest
   const spec = m.output
+  const ok = out.status.flatMap((st, i) => (st === 'ok' ? [i] : []))
+  const n = ok.length
+  const pick = (values: ArrayLike<number>) => Float64Array.from(ok, (i) => values[i]!)
+  const meanPasses = (name: string) => {
+    const passes = out.outputs[name] as Int32Array | undefined
+    return passes ? { meanPasses: ok.reduce((a, i) => a + passes[i]!, 0) / n } : {}
+  }
   if (spec.kind === 'mdn') {
     const names = mdnColumnNames(m)
-    const col = (name: string) => out.outputs[name] as Float32Array
-    const truth = s.z.subarray(0, n)
-    const lists = (name: string) => out.outputs[name] as readonly (Float32Array | null)[]
-    const K = lists(names.weights)[0]!.length
+    const col = (name: string) => pick(out.outputs[name] as Float32Array)
+    const truth = pick(s.z)
+    const lists = out.outputs[names.weights] as readonly (Float32Array | null)[]
+    const K = lists[ok[0]!]!.length
     const flat = (name: string) => {
+      const rows = out.outputs[name] as readonly (Float32Array | null)[]
       const a = new Float32Array(n * K)
-      lists(name).forEach((v, i) => a.set(v!, i * K))
+      ok.forEach((i, j) => a.set(rows[i]!, j * K))
       return a
     }
     const pit = mixtureCdfAt(flat(names.weights), flat(names.means), flat(names.stds), n, K, truth)
-    const passes = out.outputs[names.passes] as Int32Array | undefined
     return {
       coverage68: intervalCoverage(col(names.summary.p16), col(names.summary.p84), truth),
       coverage95: intervalCoverage(col(names.summary.p025), col(names.summary.p975), truth),
       pitKs: ksUniform(pit),
-      ...(passes ? { meanPasses: passes.reduce((a, b) => a + b, 0) / n } : {}),
+      ...meanPasses(names.passes),
     }
   }
   const positive = spec.kind === 'sigmoid' ? spec.positive : spec.labels[0]!
-  const p = out.outputs[classColumnNames(m, positive).p] as Float32Array
-  const labels = m.task === 'lens' ? s.isLens : s.isEarly
-  const passes = out.outputs[`${m.columnPrefix ?? m.task}_mc_passes`] as Int32Array | undefined
+  const p = pick(out.outputs[classColumnNames(m, positive).p] as Float32Array)
+  const labels = pick(m.task === 'lens' ? s.isLens : s.isEarly)
   return {
-    ...(m.trained ? { ece: expectedCalibrationError(p, labels.subarray(0, n)) } : {}),
-    ...(passes ? { meanPasses: passes.reduce((a, b) => a + b, 0) / n } : {}),
+    ...(m.trained ? { ece: expectedCalibrationError(p, labels) } : {}),
+    ...meanPasses(classifierSummaryNames(m).passes),
   }
 }
 
@@ -158,7 +172,7 @@ async function benchModel(model: ModelPayload, s: Sample, n: number, tolerance: 
   for (const mode of modes) {
     const { seconds, out } = await run(mode)
     if (mode === 'one pass') one = seconds
-    results.push({ mode, seconds, ratio: seconds / one, ...calibration(model, out, s, n) })
+    results.push({ mode, seconds, ratio: seconds / one, ...calibration(model, out, s) })
   }
   return { model: model.manifest.name, trained: model.manifest.trained, images: n, modes: results }
 }
