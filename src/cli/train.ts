@@ -20,7 +20,8 @@ Runs on the fastest CPU backend (wasm with the project's gradient kernels).
   -o, --output DIR         model bundle folder to write
   --label COL              label/target column (default: the simulated survey's truth column)
   --validation CATALOG     held-out catalog (default: every fifth row is held out)
-  --arch seed-cnn|small-cnn   architecture (default seed-cnn: Dominguez-Sanchez+18)
+  --arch seed-cnn|small-cnn|small4-cnn   architecture (default seed-cnn: Dominguez-Sanchez+18;
+                           small4-cnn: the small trunk with a fourth conv block, 38 px receptive field)
   --epochs N               default 10          --batch-size N    default 32
   --learning-rate X        default 0.001       --seed S          default 42
   --patience N             early-stopping patience in epochs (default 3)
@@ -68,7 +69,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
   if (!values.output) throw new SurveyError('option', 'option --output (-o) is required (the model folder to write)')
   if (positionals.length !== 1) throw new SurveyError('option', `one training catalog expected, got ${positionals.length}`)
   const arch = values.arch ?? 'seed-cnn'
-  if (arch !== 'seed-cnn' && arch !== 'small-cnn') throw new SurveyError('option', `option --arch must be seed-cnn or small-cnn, got "${arch}"`)
+  if (arch !== 'seed-cnn' && arch !== 'small-cnn' && arch !== 'small4-cnn') throw new SurveyError('option', `option --arch must be seed-cnn, small-cnn or small4-cnn, got "${arch}"`)
   const backend = values.backend ?? 'auto'
   if (backend !== 'auto' && backend !== 'wasm' && backend !== 'cpu') throw new SurveyError('option', `option --backend must be auto, wasm or cpu for training, got "${backend}"`)
   const learningRate = Number(values['learning-rate'] ?? 0.001)

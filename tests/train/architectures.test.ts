@@ -89,6 +89,22 @@ describe('merger classifier', () => {
     expect(y.shape).toEqual([3, 4]);
     (y.sum(1).arraySync() as number[]).forEach((s) => expect(s).toBeCloseTo(1, 5));
   });
+
+  it('with the four-block small trunk, one feature sees a pixel 20 px away (receptive field 38 px; 18 px with three blocks)', () => {
+    // a pixel at (32, 52): does the feature map position over (32, 32) change?
+    const sees = (blocks: 3 | 4): boolean => {
+      const m = buildMergerClassifier({ inputShape: [64, 64, 1], small: true, smallBlocks: blocks, seed: 5, dropout: false });
+      const features = tf.model({ inputs: m.inputs, outputs: m.getLayer(blocks === 4 ? 'conv4' : 'conv3').output as tf.SymbolicTensor });
+      const base = tf.zeros([1, 64, 64, 1]);
+      const poked = tf.tensor4d(Float32Array.from({ length: 64 * 64 }, (_, i) => (i === 32 * 64 + 52 ? 1 : 0)), [1, 64, 64, 1]);
+      const stride = blocks === 4 ? 8 : 4;
+      const at = (x: tf.Tensor4D) => (features.predict(x) as tf.Tensor4D).slice([0, 32 / stride, 32 / stride, 0], [1, 1, 1, -1]).arraySync().flat(3) as number[];
+      return at(base).some((v, i) => v !== at(poked)[i]);
+    };
+    expect(sees(3)).toBe(false);
+    expect(sees(4)).toBe(true);
+    expect(parameterCount(buildMergerClassifier({ inputShape: [64, 64, 3], small: true, smallBlocks: 4, seed: 1 }))).toBe(64_932);
+  });
 });
 
 describe('mixture-density networks', () => {

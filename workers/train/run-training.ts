@@ -24,7 +24,7 @@ import { saveLayersModel } from './save.js'
 import { selectTrainingBackend, trainModel, type TrainData, type TrainProgress, type TrainTask } from './train.js'
 
 /** Architectures the train command can build. */
-export type ArchitectureName = 'seed-cnn' | 'small-cnn'
+export type ArchitectureName = 'seed-cnn' | 'small-cnn' | 'small4-cnn'
 
 /** Options of {@link trainTaskModel}. */
 export interface TrainTaskOptions {
@@ -106,16 +106,17 @@ function trainTask(task: Task): TrainTask {
 }
 
 function buildModel(task: Task, arch: ArchitectureName, seed: number, components: number, features = 0): tf.LayersModel {
-  const small = arch === 'small-cnn'
+  const small = arch !== 'seed-cnn'
+  const smallBlocks = arch === 'small4-cnn' ? ({ smallBlocks: 4 } as const) : {}
   const inputShape: [number, number, number] = [64, 64, 3]
   switch (task) {
     case 'lens':
     case 'morphology':
-      return buildSeedCnn({ inputShape, outputs: 1, head: 'sigmoid', seed, small, name: `${task}_${arch.replace('-', '_')}` })
+      return buildSeedCnn({ inputShape, outputs: 1, head: 'sigmoid', seed, small, ...smallBlocks, name: `${task}_${arch.replace(/-/g, '_')}` })
     case 'merger':
-      return buildMergerClassifier({ inputShape, seed, small })
+      return buildMergerClassifier({ inputShape, seed, small, ...smallBlocks })
     case 'photoz':
-      return buildPhotozMdn({ inputShape, components, seed, small, ...(features > 0 ? { features } : {}) })
+      return buildPhotozMdn({ inputShape, components, seed, small, ...smallBlocks, ...(features > 0 ? { features } : {}) })
   }
 }
 
