@@ -8,6 +8,7 @@ import type { CatalogSource, NativeSchema } from './catalog/source.js'
 import type { CatalogChunk, CatalogSchema, ColumnSpec, ColumnValues } from './catalog/types.js'
 import type { CatalogWriter } from './catalog/writer.js'
 import { SurveyError, errorMessage, isSurveyError } from './errors.js'
+import { photometryColumns as photometryColumnNames, photometryColumnValues } from './models/photometry.js'
 import { checkPdfGrid, type PdfGrid } from './pdf-grid.js'
 import { pullOnDemand } from './operators/pull-on-demand.js'
 import { rebatch, type RowBatch } from './operators/rebatch.js'
@@ -97,22 +98,6 @@ interface Done {
   readonly result: InferenceResult
 }
 
-/** The photometry columns of a batch as Float64Arrays (NaN for nulls), for the workers. */
-function packPhotometry(columns: readonly string[], batch: RowBatch): Record<string, Float64Array> | undefined {
-  if (columns.length === 0) return undefined
-  const out: Record<string, Float64Array> = {}
-  for (const name of columns) {
-    const values = batch.columns[name] as ArrayLike<unknown> | undefined
-    const packed = new Float64Array(batch.numRows)
-    for (let i = 0; i < batch.numRows; i++) {
-      const v = values?.[i]
-      packed[i] = v === null || v === undefined ? Number.NaN : Number(v)
-    }
-    out[name] = packed
-  }
-  return out
-}
-
 function failedResult(batch: RowBatch, error: unknown): InferenceResult {
   const message = errorMessage(error)
   return {
@@ -183,11 +168,12 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
     }
   }
   // catalog photometry that models take as a second input: columns checked now, sent with each batch
-  const photometryColumns = [...new Set(options.models.flatMap((m) => (m.manifest.photometry ? [...m.manifest.photometry.magnitudes, ...m.manifest.photometry.errors] : [])))]
+  const photometryColumns = [...new Set(options.models.flatMap((m) => (m.manifest.photometry ? photometryColumnNames(m.manifest.photometry) : [])))]
   for (const m of options.models) {
-    const missing = m.manifest.photometry ? [...m.manifest.photometry.magnitudes, ...m.manifest.photometry.errors].filter((c) => !source.schema.columns.some((col) => col.name === c)) : []
+    const needed = m.manifest.photometry ? photometryColumnNames(m.manifest.photometry) : []
+    const missing = needed.filter((c) => !source.schema.columns.some((col) => col.name === c))
     if (missing.length > 0) {
-      throw new SurveyError('input', `catalog ${source.name}: model ${m.manifest.name} takes catalog photometry, but the catalog has no column ${missing.map((c) => `"${c}"`).join(', ')} (rename the catalog's magnitude/error columns to ${[...m.manifest.photometry!.magnitudes, ...m.manifest.photometry!.errors].join(', ')}, or use models without photometry, e.g. --pipeline cutouts-only)`)
+      throw new SurveyError('input', `catalog ${source.name}: model ${m.manifest.name} takes catalog photometry, but the catalog has no column ${missing.map((c) => `"${c}"`).join(', ')} (rename the catalog's magnitude/error columns to ${needed.join(', ')}, or use models without photometry, e.g. --pipeline cutouts-only)`)
     }
   }
   const dropped = new Set(options.dropCutouts && plan.kind !== 'service' ? [plan.column] : [])
@@ -273,7 +259,7 @@ async function annotate(options: AnnotateOptions): Promise<RunSummary> {
     try {
       const result = await pool.run(() => {
         const packed = packCutouts(plan, batch, fetched)
-        const photometry = packPhotometry(photometryColumns, batch)
+        const photometry = photometryColumns.length > 0 ? photometryColumnValues(photometryColumns, batch.columns, batch.numRows) : undefined
         return {
           batch: {
             batchIndex: batch.batchIndex, rowStart: batch.rowStart, numRows: batch.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus, preDetail: packed.preDetail,

@@ -39,8 +39,8 @@ export function photometryFeatureNames(spec: Pick<PhotometrySpec, 'magnitudes' |
   return names
 }
 
-/** The catalog columns a spec reads. */
-export function photometryColumns(spec: PhotometrySpec): string[] {
+/** The catalog columns a spec reads: its magnitudes, then its errors. */
+export function photometryColumns(spec: Pick<PhotometrySpec, 'magnitudes' | 'errors'>): string[] {
   return [...spec.magnitudes, ...spec.errors]
 }
 
@@ -105,4 +105,22 @@ export function standardisePhotometryFeatures(spec: Pick<PhotometrySpec, 'mean' 
   const F = spec.mean.length
   for (let k = 0; k < features.length; k++) features[k] = (features[k]! - spec.mean[k % F]!) / spec.std[k % F]!
   return features
+}
+
+/**
+ * The named catalog columns of a batch as Float64Arrays (null and missing values become NaN),
+ * as the engine sends them to the workers with each batch.
+ */
+export function photometryColumnValues(columns: readonly string[], values: Readonly<Record<string, unknown>>, numRows: number): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {}
+  for (const name of columns) {
+    const column = values[name] as ArrayLike<unknown> | undefined
+    const packed = new Float64Array(numRows)
+    for (let i = 0; i < numRows; i++) {
+      const v = column?.[i]
+      packed[i] = v === null || v === undefined ? Number.NaN : Number(v)
+    }
+    out[name] = packed
+  }
+  return out
 }

@@ -95,7 +95,7 @@ describe('merger classifier', () => {
     const sees = (blocks: 3 | 4): boolean => {
       const m = buildMergerClassifier({ inputShape: [64, 64, 1], small: true, smallBlocks: blocks, seed: 5, dropout: false });
       const features = tf.model({ inputs: m.inputs, outputs: m.getLayer(blocks === 4 ? 'conv4' : 'conv3').output as tf.SymbolicTensor });
-      const base = tf.zeros([1, 64, 64, 1]);
+      const base = tf.zeros([1, 64, 64, 1]) as tf.Tensor4D;
       const poked = tf.tensor4d(Float32Array.from({ length: 64 * 64 }, (_, i) => (i === 32 * 64 + 52 ? 1 : 0)), [1, 64, 64, 1]);
       const stride = blocks === 4 ? 8 : 4;
       const at = (x: tf.Tensor4D) => (features.predict(x) as tf.Tensor4D).slice([0, 32 / stride, 32 / stride, 0], [1, 1, 1, -1]).arraySync().flat(3) as number[];

@@ -11,7 +11,7 @@ import { packCutouts, planColumns, planCutouts, type CutoutOptions } from '../..
 import { rebatch } from '../../src/operators/rebatch.js'
 import type { InferenceBatch } from '../../src/protocol.js'
 import { checkPhotometry, decodeBatch, packInputs } from '../model/inputs.js'
-import { photometryFeatureCount, rawPhotometryFeatures, type PhotometrySpec } from '../../src/models/photometry.js'
+import { photometryColumnValues, photometryColumns as photometryColumnNames, photometryFeatureCount, rawPhotometryFeatures, type PhotometrySpec } from '../../src/models/photometry.js'
 import type { TrainData } from './train.js'
 
 /** How a task's target is read from its label column. */
@@ -83,7 +83,7 @@ export async function loadTrainingSet(options: TrainingSetOptions): Promise<Trai
   const targets: number[] = []
   let skipped = 0
   const photometry = options.photometry
-  const photometryColumns = photometry ? [...photometry.magnitudes, ...photometry.errors] : []
+  const photometryColumns = photometry ? photometryColumnNames(photometry) : []
   for (const column of photometryColumns) {
     if (!source.schema.columns.some((col) => col.name === column)) throw new SurveyError('input', `catalog column "${column}" missing in ${source.name} (a photometry input column)`)
   }
@@ -91,11 +91,7 @@ export async function loadTrainingSet(options: TrainingSetOptions): Promise<Trai
   const featureParts: Float32Array[] = []
   for await (const batch of rebatch(source.chunks({ columns: [...new Set([...planColumns(plan), ...(label !== undefined ? [label] : []), ...photometryColumns])] }), 256)) {
     const packed = packCutouts(plan, batch)
-    const columns: Record<string, Float64Array> = {}
-    for (const column of photometryColumns) {
-      const values = batch.columns[column] as ArrayLike<unknown>
-      columns[column] = Float64Array.from({ length: batch.numRows }, (_, i) => (values[i] === null || values[i] === undefined ? Number.NaN : Number(values[i])))
-    }
+    const columns = photometryColumnValues(photometryColumns, batch.columns, batch.numRows)
     const inference: InferenceBatch = { batchIndex: batch.batchIndex, rowStart: batch.rowStart, numRows: batch.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus, preDetail: packed.preDetail, ...(photometry ? { photometry: columns } : {}) }
     const decoded = await decodeBatch(inference)
     if (photometry) checkPhotometry(decoded, inference, [photometry])
