@@ -104,7 +104,7 @@ export interface OutputColumnOptions {
   readonly pdfGrid?: PdfGrid
 }
 
-function passesColumn(name: string, task: string, maxPasses: number): ColumnSpec {
+function passesColumnSpec(name: string, task: string, maxPasses: number): ColumnSpec {
   return { name, type: 'int32', nullable: true, unit: '', description: `${task}: MC-dropout passes taken for this object (adaptive mode: sampling stops once the Monte Carlo standard error is below the tolerance; at most ${maxPasses})` }
 }
 
@@ -134,7 +134,7 @@ export function modelOutputColumns(manifest: ModelManifest, passes: number, opti
         metadata: { pdf_grid_start: String(grid.start), pdf_grid_stop: String(grid.stop), pdf_grid_points: String(grid.n) },
       })
     }
-    if (options.adaptive) cols.push(passesColumn(names.passes, manifest.task, passes))
+    if (options.adaptive) cols.push(passesColumnSpec(names.passes, manifest.task, passes))
     return cols
   }
   const labels = classLabels(manifest)
@@ -153,7 +153,7 @@ export function modelOutputColumns(manifest: ModelManifest, passes: number, opti
     { name: s.entropy, type: 'float32', nullable: true, unit: 'nat', description: `${manifest.task}: predictive entropy of the mean class probabilities (total uncertainty)` },
     { name: s.mutualInformation, type: 'float32', nullable: true, unit: 'nat', description: `${manifest.task}: mutual information between prediction and weights (epistemic uncertainty, BALD); 0 for one pass` },
   )
-  if (options.adaptive) cols.push(passesColumn(s.passes, manifest.task, passes))
+  if (options.adaptive) cols.push(passesColumnSpec(s.passes, manifest.task, passes))
   return cols
 }
 
