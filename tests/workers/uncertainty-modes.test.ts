@@ -22,6 +22,18 @@ function batch(): InferenceBatch {
   }
 }
 
+/** The same seeded MC passes over the test batch with the prefix reused and with the full model each pass. */
+async function reusedAndFull(payload: ModelPayload, passes: number, seed: number) {
+  const { loadModel, runPasses, withSeededRandom } = await import('../../workers/model/run-model.js')
+  const { decodeBatch, packInputs } = await import('../../workers/model/inputs.js')
+  const loaded = await loadModel(payload)
+  expect(loaded.split).toBeDefined()
+  const packed = packInputs(await decodeBatch(batch()), payload.manifest.input)
+  const reused = await withSeededRandom(seed, 0, () => runPasses(loaded, packed.x, N, passes, 32, { reusePrefix: true }))
+  const full = await withSeededRandom(seed, 0, () => runPasses(loaded, packed.x, N, passes, 32, { reusePrefix: false }))
+  return { loaded, reused, full }
+}
+
 beforeAll(async () => {
   model = await loadModelDir(join(import.meta.dirname, '..', '..', 'models', 'seed-cnn-untrained'))
 })
@@ -86,15 +98,9 @@ describe('uncertainty modes in the worker', () => {
   }, 120_000)
 
   it('MC passes that reuse the layers before the first dropout give exactly the full model\'s results', async () => {
-    const { loadModel, runPasses, withSeededRandom } = await import('../../workers/model/run-model.js')
-    const { decodeBatch, packInputs } = await import('../../workers/model/inputs.js')
-    const loaded = await loadModel(model)
-    expect(loaded.split).toBeDefined()
+    const { loaded, reused, full } = await reusedAndFull(model, 4, 3)
     // the seed CNN's first dropout follows conv1: the prefix is conv1 and its ReLU
     expect(loaded.split!.prefix.outputs[0]!.shape).toEqual([null, 64, 64, 32])
-    const packed = packInputs(await decodeBatch(batch()), model.manifest.input)
-    const reused = await withSeededRandom(3, 0, () => runPasses(loaded, packed.x, N, 4, 32, { reusePrefix: true }))
-    const full = await withSeededRandom(3, 0, () => runPasses(loaded, packed.x, N, 4, 32, { reusePrefix: false }))
     expect(Array.from(reused)).toEqual(Array.from(full))
     expect(new Set(Array.from(reused.subarray(0, N)).map((v, i) => v === reused[N + i])).has(false)).toBe(true)
   }, 120_000)
@@ -114,15 +120,9 @@ describe('uncertainty modes in the worker', () => {
   })
 
   it('reuses the layers before the first dropout in a model with several heads (the photo-z mixture-density network)', async () => {
-    const { loadModel, runPasses, withSeededRandom } = await import('../../workers/model/run-model.js')
-    const { decodeBatch, packInputs } = await import('../../workers/model/inputs.js')
     const photoz = await loadModelDir(join(import.meta.dirname, '..', '..', 'models', 'photoz-small-cnn'))
-    const loaded = await loadModel(photoz)
-    expect(loaded.split).toBeDefined()
+    const { loaded, reused, full } = await reusedAndFull(photoz, 3, 5)
     expect(loaded.split!.prefix.outputs[0]!.shape).toEqual([null, 16, 16, 64])
-    const packed = packInputs(await decodeBatch(batch()), photoz.manifest.input)
-    const reused = await withSeededRandom(5, 0, () => runPasses(loaded, packed.x, N, 3, 32, { reusePrefix: true }))
-    const full = await withSeededRandom(5, 0, () => runPasses(loaded, packed.x, N, 3, 32, { reusePrefix: false }))
     expect(Array.from(reused)).toEqual(Array.from(full))
     expect(reused.length).toBe(3 * N * 15)
   }, 120_000)
