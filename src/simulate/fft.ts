@@ -366,6 +366,33 @@ export function fft2d(re: Float64Array, im: Float64Array, n: number, inverse = f
   }
 }
 
+/** Transposes an n×n row-major grid in place. */
+function transpose(a: Float64Array, n: number): void {
+  for (let y = 1; y < n; y++) {
+    const row = y * n
+    for (let x = 0, col = y; x < y; x++, col += n) {
+      const t = a[row + x] as number
+      a[row + x] = a[col] as number
+      a[col] = t
+    }
+  }
+}
+
+/**
+ * Unnormalised 2-D FFT of an n×n grid done as two column passes with a transpose between them
+ * (column passes run along whole rows, faster than row passes). Forward (`inverse` false): a
+ * natural-layout image in, its spectrum out TRANSPOSED (index kx·n + ky holds (kx, ky)).
+ * Inverse: a transposed spectrum in, the natural-layout image out, not divided by n².
+ */
+export function fft2dTransposed(re: Float64Array, im: Float64Array, n: number, inverse = false): void {
+  const p = plan(n)
+  const sgn = inverse ? -1 : 1
+  fftCols(p, re, im, sgn)
+  transpose(re, n)
+  transpose(im, n)
+  fftCols(p, re, im, sgn)
+}
+
 /** In-place 2-D FFT of an n×n row-major grid in natural orientation; the inverse is normalised by 1/n². */
 export function fft2(re: Float64Array, im: Float64Array, n: number, inverse = false): void {
   fft2d(re, im, n, inverse)

@@ -3,7 +3,7 @@
  * Legacy Imaging Surveys, Dey et al. 2019; SDSS-like u), Moffat PSFs (Moffat 1969) applied by
  * FFT convolution, sky background with Poisson and read noise, saturation with bleed trails.
  */
-import { fft2, fft2d } from './fft.js'
+import { fft2, fft2dTransposed } from './fft.js'
 import { moffatAlpha } from './profiles.js'
 
 /** Survey constants of one band. */
@@ -139,9 +139,8 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
     re.set(pa)
     if (pb) im.set(pb)
     else im.fill(0)
-    // spectrum in natural layout (ky·n + kx); element i meets the transposed OTF's element i,
-    // as it always has (the spectrum used to be transposed and the OTF natural)
-    fft2d(re, im, n)
+    // the spectrum comes out transposed (kx·n + ky), the layout of the cached OTFs
+    fft2dTransposed(re, im, n)
     if (!pb) {
       for (let i = 0; i < n * n; i++) {
         const o = oa[i] as number
@@ -151,8 +150,8 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
     } else {
       const ob = moffatOtf(n, fwhmPx[b + 1] as number)
       // the OTFs are real and even, so P[−k] = P[k]: each pair (k, −k) is updated once, from
-      // the original values, with the OTF at k, for k = (kx, ky) with kx ∈ [0, n/2] and
-      // ky ∈ [0, n/2] where kx ∈ {0, n/2}, else ky ∈ [0, n)
+      // the original values, with the OTF at k. In the transposed layout the outer index (named
+      // ky below) is kx and the inner one ky; the pairing is the same either way.
       const h = n >> 1
       const mask = n - 1
       for (let ky = 0; ky < n; ky++) {
@@ -180,8 +179,8 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
         }
       }
     }
-    // the 1/n² normalisation is in the OTF; columns first, as the spectrum was transformed
-    fft2d(re, im, n, true, true, false)
+    // the 1/n² normalisation is in the OTF; a transposed spectrum in, the natural image out
+    fft2dTransposed(re, im, n, true)
     pa.set(re)
     if (pb) pb.set(im)
   }

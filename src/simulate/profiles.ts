@@ -198,7 +198,8 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   // x ** 1 is x exactly: exponential profiles (most components) skip the power
   const expo = invN === 1
   if (expo) for (let i = 0; i <= nTab; i++) profileTable[i] = ie * Math.exp(-b * ((i * dr) / re) + b)
-  else for (let i = 0; i <= nTab; i++) profileTable[i] = ie * Math.exp(-b * ((i * dr) / re) ** invN + b)
+  // x^(1/n) as exp(log(x)/n): V8's Math.pow is ~2.5× slower (x = 0 gives exp(−∞) = 0)
+  else for (let i = 0; i <= nTab; i++) profileTable[i] = ie * Math.exp(-b * Math.exp(invN * Math.log((i * dr) / re)) + b)
   const tab = profileTable
   const invDr = 1 / dr
   const rmax2 = rmax * rmax
@@ -267,7 +268,7 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
             let d = 0
             if (sr2 < 1.5) {
               const x = Math.sqrt(sr2) * invRe
-              d = ie * Math.exp(-b * ((expo ? x : x ** invN) - 1))
+              d = ie * Math.exp(-b * ((expo ? x : Math.exp(invN * Math.log(x))) - 1))
             } else {
               // the cusp is within ~1 px; beyond, the radial table is accurate
               const rr = Math.sqrt(sr2) * invDr

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { angularDiameterDistance, distanceModulus, luminosityDistance } from '../../src/simulate/cosmology.js'
 import { deflect, renderLensedSource, sourceBrightness, type Deflector, type LensSource } from '../../src/simulate/lens.js'
-import { fft2 } from '../../src/simulate/fft.js'
+import { fft2, fft2dTransposed } from '../../src/simulate/fft.js'
 import { convolvePlanes, createConvScratch } from '../../src/simulate/observe.js'
 import { createCanvas, renderSersic, sersicEnclosed } from '../../src/simulate/profiles.js'
 import { magToNanomaggies, nanomaggiesToMag } from '../../src/simulate/sed.js'
@@ -182,5 +182,26 @@ describe('FFT', () => {
     }
     fft2(re, im, n, true)
     for (let i = 0; i < n * n; i++) expect(re[i]).toBeCloseTo(r0[i]!, 10)
+  })
+
+  it.each([4, 8, 64])('column-pass transform with a transpose: the spectrum transposed, and back (n = %i)', (n) => {
+    const re = Float64Array.from({ length: n * n }, (_, i) => Math.sin(i * 0.9) + ((0.3 * i) % 5))
+    const im = Float64Array.from({ length: n * n }, (_, i) => Math.cos(i * 1.7))
+    const r0 = re.slice()
+    const i0 = im.slice()
+    const nr = re.slice()
+    const ni = im.slice()
+    fft2(nr, ni, n)
+    fft2dTransposed(re, im, n)
+    for (let ky = 0; ky < n; ky++)
+      for (let kx = 0; kx < n; kx++) {
+        expect(re[kx * n + ky]).toBeCloseTo(nr[ky * n + kx]!, 9)
+        expect(im[kx * n + ky]).toBeCloseTo(ni[ky * n + kx]!, 9)
+      }
+    fft2dTransposed(re, im, n, true)
+    for (let i = 0; i < n * n; i++) {
+      expect(re[i]! / (n * n)).toBeCloseTo(r0[i]!, 10)
+      expect(im[i]! / (n * n)).toBeCloseTo(i0[i]!, 10)
+    }
   })
 })
