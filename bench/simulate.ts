@@ -1,9 +1,10 @@
 /**
  * Benchmark: simulated cutouts per second at 64×64×3 (g,r,z) on one core.
- * Run with `npx tsx bench/simulate.ts [n]`; `npm run bench` calls {@link benchSimulate}.
+ * Run with `npx tsx bench/simulate.ts [n] [--ts-fft]`; `npm run bench` calls {@link benchSimulate}.
  * Reports the wall-clock rate and, where `process.cpuUsage` exists (Node, Deno), the rate per
  * CPU-second of this thread, which is robust when other processes share the machine.
  */
+import { setWasmFft } from '../src/simulate/fft-wasm.js'
 import { simulateSurvey } from '../src/simulate/index.js'
 
 /** Result of {@link benchSimulate}. */
@@ -23,8 +24,21 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6
 }
 
-/** Simulates `n` cutouts at 64×64×3 (default 3000, after a 300-cutout warm-up) and reports the rate. */
-export async function benchSimulate(n = 3000): Promise<SimulateBenchResult> {
+/**
+ * Simulates `n` cutouts at 64×64×3 (default 10,000, after a 300-cutout warm-up) and reports the
+ * rate; `wasmFft: false` runs the PSF convolution's FFTs in TypeScript instead of WebAssembly
+ * SIMD (the same output bytes).
+ */
+export async function benchSimulate(n = 10_000, wasmFft = true): Promise<SimulateBenchResult> {
+  setWasmFft(wasmFft)
+  try {
+    return run(n)
+  } finally {
+    setWasmFft(true)
+  }
+}
+
+function run(n: number): SimulateBenchResult {
   for (const chunk of simulateSurvey({ n: 300, seed: 7 }, 300)) void chunk
   const c0 = cpuSeconds()
   const t0 = performance.now()
@@ -37,8 +51,10 @@ export async function benchSimulate(n = 3000): Promise<SimulateBenchResult> {
 
 const argv = (globalThis as { process?: { argv?: string[] } }).process?.argv ?? []
 if (argv[1] !== undefined && /bench[/\\]simulate\.(ts|js)$/.test(argv[1])) {
-  const r = await benchSimulate(argv[2] ? Number(argv[2]) : undefined)
+  const wasm = !argv.includes('--ts-fft')
+  const n = argv[2] && /^\d+$/.test(argv[2]) ? Number(argv[2]) : undefined
+  const r = await benchSimulate(n, wasm)
   console.log(
-    `simulate: ${r.cutoutsPerSecond.toFixed(0)} cutouts/s wall-clock, ${r.cutoutsPerCpuSecond.toFixed(0)} per CPU-second, at 64x64x3 (${r.n} in ${r.seconds.toFixed(2)} s, one thread)`,
+    `simulate: ${r.cutoutsPerSecond.toFixed(0)} cutouts/s wall-clock, ${r.cutoutsPerCpuSecond.toFixed(0)} per CPU-second, at 64x64x3 (${r.n} in ${r.seconds.toFixed(2)} s, one thread, ${wasm ? 'WebAssembly SIMD' : 'TypeScript'} FFT)`,
   )
 }

@@ -366,6 +366,44 @@ export function fft2d(re: Float64Array, im: Float64Array, n: number, inverse = f
   }
 }
 
+/** The plan of an n-point transform as flat tables, for the WebAssembly column passes. */
+export interface FlatFftPlan {
+  /** Bit-reversal pairs (i, j). */
+  readonly swaps: Uint32Array
+  /** For each radix-2² stage h = 4, 16, …: w1r[h] w1i[h] w2r[h] w2i[h], forward (sign −). */
+  readonly forward: Float64Array
+  /** The same for the inverse (sign +). */
+  readonly inverse: Float64Array
+  /** Span of the last radix-2 stage (0 when log2 n is even). */
+  readonly lastH: number
+  /** wr[lastH] then wi[lastH] of that stage, forward and inverse. */
+  readonly lastForward: Float64Array
+  readonly lastInverse: Float64Array
+}
+
+/** The twiddle and permutation tables {@link fft2dTransposed} uses, flattened (same values). */
+export function flatFftPlan(n: number): FlatFftPlan {
+  const p = plan(n)
+  const flat = (stages: readonly Stage[]): Float64Array => {
+    const out = new Float64Array(stages.reduce((a, st) => a + 4 * st.h, 0))
+    let o = 0
+    for (const st of stages) {
+      for (const w of [st.w1r, st.w1i, st.w2r, st.w2i]) {
+        out.set(w, o)
+        o += st.h
+      }
+    }
+    return out
+  }
+  const last = (wi: Float64Array): Float64Array => {
+    const out = new Float64Array(2 * p.lastH)
+    out.set(p.lastWr, 0)
+    out.set(wi, p.lastH)
+    return out
+  }
+  return { swaps: p.swaps, forward: flat(p.forward), inverse: flat(p.inverse), lastH: p.lastH, lastForward: last(p.lastWiFwd), lastInverse: last(p.lastWiInv) }
+}
+
 /** Transposes an n×n row-major grid in place. */
 function transpose(a: Float64Array, n: number): void {
   for (let y = 1; y < n; y++) {

@@ -179,7 +179,9 @@ export function renderLensedSource(c: Canvas, d: Deflector, s: LensSource, flux:
           } else {
             const psi = Math.sqrt(lq2 * x * x + y * y)
             ax = lk * Math.atan((lf * x) / psi)
-            ay = lk * Math.atanh(Math.min((lf * y) / psi, 1 - 1e-12))
+            // atanh(t) = ½ ln((1 + t)/(1 − t)), faster than V8's Math.atanh
+            const ta = Math.min((lf * y) / psi, 1 - 1e-12)
+            ay = lk * 0.5 * Math.log((1 + ta) / (1 - ta))
           }
         }
         const bx = tdx - (ax * lux - ay * luy + g1 * tdx + g2 * tdy) - sbx

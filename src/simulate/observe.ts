@@ -3,7 +3,8 @@
  * Legacy Imaging Surveys, Dey et al. 2019; SDSS-like u), Moffat PSFs (Moffat 1969) applied by
  * FFT convolution, sky background with Poisson and read noise, saturation with bleed trails.
  */
-import { fft2, fft2dTransposed } from './fft.js'
+import { fft2 } from './fft.js'
+import { bindFft2d, type BoundFft2d } from './fft-wasm.js'
 import { moffatAlpha } from './profiles.js'
 
 /** Survey constants of one band. */
@@ -114,15 +115,12 @@ function moffatQuadrant(m: number): Float64Array {
   return quadrantBuf
 }
 
-/** Scratch buffers for {@link convolvePlanes}, reused across cutouts. */
-export interface ConvScratch {
-  readonly re: Float64Array
-  readonly im: Float64Array
-}
+/** Scratch buffers for {@link convolvePlanes} and their bound transform, reused across cutouts. */
+export type ConvScratch = BoundFft2d
 
-/** Allocates convolution scratch for an n×n grid. */
+/** Allocates convolution scratch for an n×n grid (WebAssembly SIMD transforms where available). */
 export function createConvScratch(n: number): ConvScratch {
-  return { re: new Float64Array(n * n), im: new Float64Array(n * n) }
+  return bindFft2d(n)
 }
 
 /**
@@ -132,6 +130,7 @@ export function createConvScratch(n: number): ConvScratch {
  */
 export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readonly number[], scratch: ConvScratch): void {
   const { re, im } = scratch
+  if (scratch.n !== n) throw new RangeError(`convolvePlanes: scratch is for ${scratch.n}×${scratch.n} grids, got ${n}`)
   for (let b = 0; b < planes.length; b += 2) {
     const pa = planes[b] as Float64Array
     const pb = planes[b + 1]
@@ -140,7 +139,7 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
     if (pb) im.set(pb)
     else im.fill(0)
     // the spectrum comes out transposed (kx·n + ky), the layout of the cached OTFs
-    fft2dTransposed(re, im, n)
+    scratch.transform(false)
     if (!pb) {
       for (let i = 0; i < n * n; i++) {
         const o = oa[i] as number
@@ -180,7 +179,7 @@ export function convolvePlanes(planes: Float64Array[], n: number, fwhmPx: readon
       }
     }
     // the 1/n² normalisation is in the OTF; a transposed spectrum in, the natural image out
-    fft2dTransposed(re, im, n, true)
+    scratch.transform(true)
     pa.set(re)
     if (pb) pb.set(im)
   }

@@ -197,7 +197,12 @@ export function renderSersic(c: Canvas, s: SersicShape, flux: Float64Array, arms
   const rTab2 = range * range
   // x ** 1 is x exactly: exponential profiles (most components) skip the power
   const expo = invN === 1
-  if (expo) for (let i = 0; i <= nTab; i++) profileTable[i] = ie * Math.exp(-b * ((i * dr) / re) + b)
+  if (expo) {
+    // e^(b − b·r/re) at r = i·dr: a geometric sequence (relative rounding < nTab ulp)
+    const ratio = Math.exp((-b * dr) / re)
+    let v = ie * Math.exp(b)
+    for (let i = 0; i <= nTab; i++, v *= ratio) profileTable[i] = v
+  }
   // x^(1/n) as exp(log(x)/n): V8's Math.pow is ~2.5× slower (x = 0 gives exp(−∞) = 0)
   else for (let i = 0; i <= nTab; i++) profileTable[i] = ie * Math.exp(-b * Math.exp(invN * Math.log((i * dr) / re)) + b)
   const tab = profileTable

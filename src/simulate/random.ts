@@ -149,11 +149,14 @@ export class Rng {
   /**
    * Adds pixel noise to a `width`×`height` image region, the generator inlined in the loop.
    * Pixel (x, y) of `mean` (row stride `rowStride`) gives
-   * `out[outOffset + (y·width + x)·outStride]`: `saturation` where the mean is ≥ `saturation`
-   * (no deviate drawn), else `mean + σ·z − subtract[same index]`, with z the next
-   * {@link fastNormal} deviate (the same sequence, spare included, as calls to it) and
-   * σ = sqrt(sigma² + max(mean, 0)/gain), by its first-order expansion where the source term is
-   * < 2 % of sigma² (error < 5e-5). Pass a zero plane as `subtract` for none (x − 0 is x).
+   * `out[outOffset + (y·width + x)·outStride]`: `saturation` where the mean is ≥ `saturation`,
+   * else `mean + σ·z − subtract[same index]`, with σ = sqrt(sigma² + max(mean, 0)/gain), by its
+   * first-order expansion where the source term is < 2 % of sigma² (error < 5e-5). Deviates z
+   * come in pairs along each row: one 32-bit draw gives pixels x and x + 1 (x even) the two
+   * deviates {@link fastNormal} would return from it (high half, then low half); the last pixel
+   * of an odd-width row takes the high half of its own draw. Every pixel consumes its deviate,
+   * saturated or not, and a pending {@link fastNormal} spare is left as it is. Pass a zero plane
+   * as `subtract` for none (x − 0 is x).
    */
   addPixelNoise(
     out: Float32Array,
@@ -173,58 +176,57 @@ export class Rng {
     const invG = 1 / gain
     const halfInvSigma = 0.5 / sigma
     const lim = 0.02 * s2
-    // an unboxed double: `let val = saturation` would merge a tagged parameter into the loop's
-    // value and box every pixel's result on the heap
+    // an unboxed double: a tagged parameter merged into the loop's values would box every
+    // pixel's result on the heap
     const sat = saturation * 1
     let s0 = this.s0
     let s1 = this.s1
     let s2x = this.s2
     let s3 = this.s3
-    let has = this.hasSpare
-    let spare = this.spare[0] as number
+    const step = 2 * outStride
+    const last = width - 1
     let o = outOffset
     for (let y = 0; y < height; y++) {
-      const end = y * rowStride + width
-      for (let i = y * rowStride; i < end; i++, o += outStride) {
-        const v = mean[i] as number
-        let val = sat
-        if (!(v >= sat)) {
-          let z = spare
-          if (has) has = false
-          else {
-            // xoshiro128** step and two table deviates, exactly as nextU32 and fastNormal
-            const m = Math.imul(s1, 5)
-            const u = Math.imul((m << 7) | (m >>> 25), 9) >>> 0
-            const sh = s1 << 9
-            s2x ^= s0
-            s3 ^= s1
-            s1 ^= s2x
-            s0 ^= s3
-            s2x ^= sh
-            s3 = (s3 << 11) | (s3 >>> 21)
-            const hi = u >>> 16
-            const i1 = hi >>> 4
-            const a1 = t[i1] as number
-            z = a1 + ((t[i1 + 1] as number) - a1) * ((hi & 15) + 0.5) * 0.0625
-            const lo = u & 0xffff
-            const i2 = lo >>> 4
-            const a2 = t[i2] as number
-            spare = a2 + ((t[i2 + 1] as number) - a2) * ((lo & 15) + 0.5) * 0.0625
-            has = true
-          }
-          const src = v > 0 ? v * invG : 0
-          const sd = src < lim ? sigma + src * halfInvSigma : Math.sqrt(s2 + src)
-          val = v + sd * z - (subtract[i] as number)
+      const row = y * rowStride
+      // pixels x and x + 1 from one draw; for an odd width, x = last takes a draw of its own
+      for (let x = 0; x < width; x += 2, o += step) {
+        // xoshiro128** step, exactly as nextU32
+        const m = Math.imul(s1, 5)
+        const u = Math.imul((m << 7) | (m >>> 25), 9) >>> 0
+        const sh = s1 << 9
+        s2x ^= s0
+        s3 ^= s1
+        s1 ^= s2x
+        s0 ^= s3
+        s2x ^= sh
+        s3 = (s3 << 11) | (s3 >>> 21)
+        const i = row + x
+        const hi = u >>> 16
+        const i1 = hi >>> 4
+        const a1 = t[i1] as number
+        const za = a1 + ((t[i1 + 1] as number) - a1) * ((hi & 15) + 0.5) * 0.0625
+        const va = mean[i] as number
+        const srcA = va > 0 ? va * invG : 0
+        const sdA = srcA < lim ? sigma + srcA * halfInvSigma : Math.sqrt(s2 + srcA)
+        out[o] = va >= sat ? sat : va + sdA * za - (subtract[i] as number)
+        if (x === last) {
+          o -= outStride
+          continue
         }
-        out[o] = val
+        const lo = u & 0xffff
+        const i2 = lo >>> 4
+        const a2 = t[i2] as number
+        const zb = a2 + ((t[i2 + 1] as number) - a2) * ((lo & 15) + 0.5) * 0.0625
+        const vb = mean[i + 1] as number
+        const srcB = vb > 0 ? vb * invG : 0
+        const sdB = srcB < lim ? sigma + srcB * halfInvSigma : Math.sqrt(s2 + srcB)
+        out[o + outStride] = vb >= sat ? sat : vb + sdB * zb - (subtract[i + 1] as number)
       }
     }
     this.s0 = s0
     this.s1 = s1
     this.s2 = s2x
     this.s3 = s3
-    this.hasSpare = has
-    this.spare[0] = spare
   }
 
   /** Poisson deviate (Knuth for small means, normal approximation above 30). */

@@ -142,6 +142,17 @@ describe('every runtime × backend pair', () => {
     })
   }
 
+  it('the simulator gives the same bytes in Node and Deno, both with the WebAssembly SIMD FFT', async () => {
+    const driver = join(ROOT, 'tests', 'runtime', 'simulate-driver.ts')
+    const out = await Promise.all([
+      run(process.execPath, ['--import', 'tsx', driver], {}),
+      run(DENO, ['run', '-A', '--sloppy-imports', driver], {}),
+    ])
+    const [node, deno] = out.map((r) => JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { wasm: boolean; rows: number; hash: string })
+    expect(node).toEqual({ wasm: true, rows: 32, hash: expect.stringMatching(/^[0-9a-f]+$/) })
+    expect(deno).toEqual(node)
+  })
+
   it('Deno runs the pool on Deno Workers (module workers running workers/inference.worker.ts)', () => {
     for (const backend of ['wasm', 'webgpu'] as const) {
       const r = results.get(`deno/${backend}`)!

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { angularDiameterDistance, distanceModulus, luminosityDistance } from '../../src/simulate/cosmology.js'
 import { deflect, renderLensedSource, sourceBrightness, type Deflector, type LensSource } from '../../src/simulate/lens.js'
+import { createHash } from 'node:crypto'
 import { fft2, fft2dTransposed } from '../../src/simulate/fft.js'
+import { bindFft2d, setWasmFft } from '../../src/simulate/fft-wasm.js'
+import { FFT_WASM_BASE64, FFT_WASM_SHA256 } from '../../src/simulate/wasm/fft-wasm.js'
+import { simulateSurvey } from '../../src/simulate/index.js'
 import { convolvePlanes, createConvScratch } from '../../src/simulate/observe.js'
 import { createCanvas, renderSersic, sersicEnclosed } from '../../src/simulate/profiles.js'
 import { magToNanomaggies, nanomaggiesToMag } from '../../src/simulate/sed.js'
@@ -202,6 +206,44 @@ describe('FFT', () => {
     for (let i = 0; i < n * n; i++) {
       expect(re[i]! / (n * n)).toBeCloseTo(r0[i]!, 10)
       expect(im[i]! / (n * n)).toBeCloseTo(i0[i]!, 10)
+    }
+  })
+
+  it.each([4, 8, 32, 64, 128])('WebAssembly SIMD column passes are bit-identical to the TypeScript ones (n = %i)', (n) => {
+    const w = bindFft2d(n)
+    expect(w.wasm).toBe(true)
+    for (let i = 0; i < n * n; i++) {
+      w.re[i] = Math.sin(i * 0.37) * 10 ** ((i % 7) - 3)
+      w.im[i] = i % 5 === 0 ? 0 : Math.cos(i * 1.1)
+    }
+    const re = w.re.slice()
+    const im = w.im.slice()
+    for (const inverse of [false, true]) {
+      w.transform(inverse)
+      fft2dTransposed(re, im, n, inverse)
+      expect(Buffer.from(w.re.buffer, w.re.byteOffset, w.re.byteLength).equals(Buffer.from(re.buffer))).toBe(true)
+      expect(Buffer.from(w.im.buffer, w.im.byteOffset, w.im.byteLength).equals(Buffer.from(im.buffer))).toBe(true)
+    }
+  })
+
+  it('the shipped module matches its recorded sha256, and simulated cutouts are the same bytes with or without it', () => {
+    expect(createHash('sha256').update(Buffer.from(FFT_WASM_BASE64, 'base64')).digest('hex')).toBe(FFT_WASM_SHA256)
+    const cutouts = (): Buffer[] => {
+      const out: Buffer[] = []
+      for (const chunk of simulateSurvey({ n: 24, seed: 9, size: 40 }, 8)) {
+        for (const c of chunk.columns.cutout as Float32Array[]) out.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength))
+      }
+      return out
+    }
+    try {
+      setWasmFft(true)
+      const a = cutouts()
+      setWasmFft(false)
+      const b = cutouts()
+      expect(a).toHaveLength(24)
+      for (let i = 0; i < a.length; i++) expect(a[i]!.equals(b[i]!)).toBe(true)
+    } finally {
+      setWasmFft(true)
     }
   })
 })
