@@ -5,7 +5,7 @@ import type { CatalogSchema, ColumnSpec, LogicalType } from '../catalog/types.js
 import type { ResolvedSimulateOptions } from './options.js'
 
 /** Version tag written into the schema metadata; bump when the simulation changes. */
-export const SIMULATOR_VERSION = '1'
+export const SIMULATOR_VERSION = '2'
 
 const col = (name: string, type: LogicalType, unit: string, description: string, nullable = false): ColumnSpec => ({
   name,
