@@ -12,6 +12,9 @@ import { Field, FixedSizeList, Float32, Int64, Schema, Table, makeVector, tableT
 import jpeg from 'jpeg-js'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { parquetMetadata, type FileMetaData, type RowGroup } from 'hyparquet'
+import { ByteWriter } from 'hyparquet-writer'
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
 import { createParquetWriter } from '../src/catalog/parquet-sink.js'
 import { memorySink } from '../src/catalog/sink.js'
 import type { CatalogSchema, ColumnValues } from '../src/catalog/types.js'
@@ -69,6 +72,45 @@ async function expect(name: string, expected: Expected): Promise<void> {
 
 const columnsMeta = (meta: Record<string, string>) => JSON.stringify({ cutout: { unit: 'nanomaggy', description: 'test cutout', metadata: meta } })
 
+/**
+ * Rewrites a Parquet file's footer with row groups of zero rows inserted before, between and
+ * after its row groups (as some writers leave when a partition or a filtered batch is empty):
+ * each empty group has one zero-value, zero-byte chunk per column. The data pages are untouched.
+ */
+function withEmptyRowGroups(file: Uint8Array): Uint8Array {
+  const buf = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer
+  const md = parquetMetadata(buf)
+  const first = md.row_groups[0]!
+  const empty: RowGroup = {
+    columns: first.columns.map((c) => ({
+      file_offset: c.file_offset,
+      meta_data: {
+        type: c.meta_data!.type,
+        encodings: c.meta_data!.encodings,
+        path_in_schema: c.meta_data!.path_in_schema,
+        codec: c.meta_data!.codec,
+        num_values: 0n,
+        total_uncompressed_size: 0n,
+        total_compressed_size: 0n,
+        data_page_offset: c.meta_data!.data_page_offset,
+      },
+    })),
+    total_byte_size: 0n,
+    num_rows: 0n,
+  }
+  const groups = [empty, ...md.row_groups.flatMap((g, i) => (i === 0 ? [g] : [empty, g])), empty]
+  const footer = new ByteWriter()
+  const metadata: FileMetaData = { ...md, row_groups: groups, metadata_length: 0 }
+  writeMetadata(footer, metadata)
+  const footerBytes = footer.getBytes()
+  const dataEnd = file.byteLength - 8 - md.metadata_length
+  const out = new Uint8Array(dataEnd + footerBytes.length + 4)
+  out.set(file.subarray(0, dataEnd))
+  out.set(footerBytes, dataEnd) // metadata, its length, "PAR1"
+  out.set([0x50, 0x41, 0x52, 0x31], dataEnd + footerBytes.length)
+  return out
+}
+
 async function main(): Promise<void> {
   await rm(OUT, { recursive: true, force: true })
   await mkdir(OUT, { recursive: true })
@@ -115,10 +157,24 @@ async function main(): Promise<void> {
     metadata: {},
   }
   const sink = memorySink()
+  // written 16 rows at a time: the writer starts a row group once 16 rows are pending
+  const writeIn16s = async (w: ReturnType<typeof createParquetWriter>, cutouts: (Float32Array | null)[]): Promise<void> => {
+    for (let start = 0; start < N; start += 16) {
+      const end = Math.min(N, start + 16)
+      const ids = BigInt64Array.from({ length: end - start }, (_, k) => BigInt(start + k))
+      await w.write({ rowStart: start, numRows: end - start, columns: { id: ids, cutout: cutouts.slice(start, end) as ColumnValues } })
+    }
+    await w.close()
+  }
   const writer = createParquetWriter(sink, schema, { rowGroupSize: 16 })
-  await writer.write({ rowStart: 0, numRows: N, columns: { id: BigInt64Array.from(rows.keys(), BigInt), cutout: bad as ColumnValues } })
-  await writer.close()
+  await writeIn16s(writer, bad)
   await writeFile(join(OUT, 'bad-rows.parquet'), sink.bytes())
+
+  // 3b. the good rows in 3 row groups, with empty row groups before, between and after them
+  const eg = memorySink()
+  await writeIn16s(createParquetWriter(eg, schema, { rowGroupSize: 16 }), rows)
+  await writeFile(join(OUT, 'empty-row-groups.parquet'), withEmptyRowGroups(eg.bytes()))
+  await expect('empty-row-groups', { description: '3 row groups of 16, 16 and 8 rows with 4 empty row groups around and between them', options: {}, tolerance: 1e-4, rows: okRows(rows) })
   await expect('bad-rows', { description: 'NaN/Inf pixels, an all-NaN cutout, a null cutout and a wrong-length cutout, 3 row groups', options: {}, tolerance: 1e-4, rows: badExpected })
 
   // 4. per-row shapes

@@ -15,7 +15,10 @@ import type { CatalogWriter } from './writer.js'
 
 /** Options for {@link createParquetWriter}. */
 export interface ParquetWriterOptions {
-  /** Rows per row group at most; default 10,000. */
+  /**
+   * Rows per row group; default 10,000. A group is written once this many rows are pending, so
+   * a single write of more rows makes one larger group.
+   */
   readonly rowGroupSize?: number
   /**
    * Approximate uncompressed bytes per row group; default 8 MiB. Cutout catalogs get small row
