@@ -94,8 +94,155 @@ export function fitTemperature(
   return { temperature: Math.exp(r.x), nllBefore: nll(logits, labels, N, C, 1), nllAfter: r.value }
 }
 
+/** Result of {@link fitBiasCorrectedTemperature}. */
+export interface BiasCorrectedTemperatureFit {
+  temperature: number
+  /** Per-class bias added to logits/T, relative to the first class (bias[0] = 0). */
+  bias: number[]
+  /** Mean NLL before (T = 1, no bias) and after. */
+  nllBefore: number
+  nllAfter: number
+}
+
 /**
- * Probabilities after temperature scaling: softmax(logits/T) per row of an N×C matrix, or
+ * Bias-corrected temperature scaling (Alexandari, Kundaje & Shrikumar 2020): the T > 0 and
+ * per-class biases b that minimise the mean NLL of softmax(logits/T + b) on a labelled set.
+ * Besides over- or under-confidence, the biases absorb a change of class priors between the
+ * training set and the survey (a classifier trained on balanced classes, calibrated on a set
+ * with the survey's mixture): for a pure prior shift, b_k = ln(π_survey,k / π_train,k) + const.
+ * The NLL is convex in (1/T, b); damped Newton steps with backtracking find the minimum.
+ * C ≥ 2 (softmax logits, or log-probabilities from {@link logitsFromProbabilities}).
+ *
+ * Example: `fitBiasCorrectedTemperature(logits, labels, N, 4)` → `{ temperature: 1.3, bias: [0, −1.1, …] }`.
+ * Throws on size mismatches or labels out of range.
+ */
+export function fitBiasCorrectedTemperature(logits: NumericArray, labels: NumericArray, N: number, C: number): BiasCorrectedTemperatureFit {
+  checkLogits(logits, labels, N, C, 'fitBiasCorrectedTemperature')
+  if (C < 2) throw new Error('metrics: fitBiasCorrectedTemperature needs C ≥ 2 softmax logits')
+  // parameters θ = (β = 1/T, b_1 … b_{C−1}); b_0 = 0 fixes softmax's free constant
+  const D = C
+  const theta = new Float64Array(D)
+  theta[0] = 1
+  const p = new Float64Array(C)
+  const f = new Float64Array(D)
+  const evaluate = (th: Float64Array, grad?: Float64Array, hess?: Float64Array): number => {
+    grad?.fill(0)
+    hess?.fill(0)
+    let total = 0
+    for (let n = 0; n < N; n++) {
+      const o = n * C
+      let m = -Infinity
+      for (let c = 0; c < C; c++) {
+        const v = th[0]! * logits[o + c]! + (c > 0 ? th[c]! : 0)
+        p[c] = v
+        if (v > m) m = v
+      }
+      let s = 0
+      for (let c = 0; c < C; c++) {
+        p[c] = Math.exp(p[c]! - m)
+        s += p[c]!
+      }
+      const y = labels[n]!
+      total += Math.log(s) - Math.log(p[y]!)
+      if (!grad) continue
+      for (let c = 0; c < C; c++) p[c] = p[c]! / s
+      // ∂/∂β: E_p[z] − z_y; ∂/∂b_j: p_j − [y = j]
+      let ez = 0
+      for (let c = 0; c < C; c++) ez += p[c]! * logits[o + c]!
+      grad[0] = grad[0]! + ez - logits[o + y]!
+      for (let j = 1; j < C; j++) grad[j] = grad[j]! + p[j]! - (y === j ? 1 : 0)
+      if (!hess) continue
+      // Hessian: Cov_p of the feature vector f_c = (z_c, e_c without class 0)
+      f[0] = ez
+      for (let j = 1; j < C; j++) f[j] = p[j]!
+      for (let c = 0; c < C; c++) {
+        const z = logits[o + c]!
+        const pc = p[c]!
+        hess[0] = hess[0]! + pc * z * z
+        if (c > 0) {
+          hess[c] = hess[c]! + pc * z
+          hess[c * D] = hess[c * D]! + pc * z
+          hess[c * D + c] = hess[c * D + c]! + pc
+        }
+      }
+      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) hess[i * D + j] = hess[i * D + j]! - f[i]! * f[j]!
+    }
+    if (grad) for (let i = 0; i < D; i++) grad[i] = grad[i]! / N
+    if (hess) for (let i = 0; i < D * D; i++) hess[i] = hess[i]! / N
+    return total / N
+  }
+  const nllBefore = evaluate(theta)
+  const grad = new Float64Array(D)
+  const hess = new Float64Array(D * D)
+  let value = evaluate(theta, grad, hess)
+  for (let iter = 0; iter < 100; iter++) {
+    let gmax = 0
+    for (let i = 0; i < D; i++) gmax = Math.max(gmax, Math.abs(grad[i]!))
+    if (gmax < 1e-10) break
+    for (let i = 0; i < D; i++) hess[i * D + i] = hess[i * D + i]! + 1e-9
+    const step = solveSymmetric(hess, grad, D)
+    let t = 1
+    const trial = new Float64Array(D)
+    let improved = false
+    for (let k = 0; k < 40; k++, t *= 0.5) {
+      for (let i = 0; i < D; i++) trial[i] = theta[i]! - t * step[i]!
+      if (!(trial[0]! > 0)) continue
+      const v = evaluate(trial)
+      if (v <= value - 1e-4 * t * dot(grad, step)) {
+        improved = true
+        break
+      }
+    }
+    if (!improved) break
+    theta.set(trial)
+    value = evaluate(theta, grad, hess)
+  }
+  const bias = [0, ...Array.from(theta.subarray(1))]
+  return { temperature: 1 / theta[0]!, bias, nllBefore, nllAfter: value }
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!
+  return s
+}
+
+/** Solves A x = b for a small symmetric positive-definite A (D×D, row-major) by Gaussian elimination with partial pivoting. */
+function solveSymmetric(A: Float64Array, b: Float64Array, D: number): Float64Array {
+  const m = Float64Array.from(A)
+  const x = Float64Array.from(b)
+  for (let k = 0; k < D; k++) {
+    let piv = k
+    for (let i = k + 1; i < D; i++) if (Math.abs(m[i * D + k]!) > Math.abs(m[piv * D + k]!)) piv = i
+    if (piv !== k) {
+      for (let j = 0; j < D; j++) {
+        const t = m[k * D + j]!
+        m[k * D + j] = m[piv * D + j]!
+        m[piv * D + j] = t
+      }
+      const t = x[k]!
+      x[k] = x[piv]!
+      x[piv] = t
+    }
+    const d = m[k * D + k]!
+    for (let i = k + 1; i < D; i++) {
+      const r = m[i * D + k]! / d
+      if (r === 0) continue
+      for (let j = k; j < D; j++) m[i * D + j] = m[i * D + j]! - r * m[k * D + j]!
+      x[i] = x[i]! - r * x[k]!
+    }
+  }
+  for (let k = D - 1; k >= 0; k--) {
+    let s = x[k]!
+    for (let j = k + 1; j < D; j++) s -= m[k * D + j]! * x[j]!
+    x[k] = s / m[k * D + k]!
+  }
+  return x
+}
+
+/**
+ * Probabilities after temperature scaling: softmax(logits/T) per row of an N×C matrix (with
+ * `bias`, softmax(logits/T + bias), see {@link fitBiasCorrectedTemperature}), or
  * sigmoid(logit/T) for C = 1. For MC dropout apply it to each pass's logits (N = T·objects)
  * before averaging.
  *
@@ -103,13 +250,32 @@ export function fitTemperature(
  * `out` defaults to a new Float32Array; throws on a size mismatch or T ≤ 0.
  */
 export function applyTemperature(
-  logits: NumericArray, N: number, C: number, temperature: number, out = new Float32Array(N * C),
+  logits: NumericArray, N: number, C: number, temperature: number, out = new Float32Array(N * C), bias?: readonly number[],
 ): Float32Array {
+  if (bias !== undefined && (C < 2 || bias.length !== C)) throw new Error(`metrics: applyTemperature needs one bias per class (${C}), got ${bias.length}`)
   if (logits.length !== N * C) throw new Error(`metrics: applyTemperature expected N*C = ${N * C} logits, got ${logits.length}`)
   if (!(temperature > 0)) throw new Error(`metrics: applyTemperature needs T > 0, got ${temperature}`)
   const beta = 1 / temperature
   if (C === 1) {
     for (let n = 0; n < N; n++) out[n] = 1 / (1 + Math.exp(-logits[n]! * beta))
+    return out
+  }
+  if (bias) {
+    const e = new Float64Array(C)
+    for (let n = 0; n < N; n++) {
+      const o = n * C
+      let m = -Infinity
+      for (let c = 0; c < C; c++) {
+        e[c] = logits[o + c]! * beta + bias[c]!
+        if (e[c]! > m) m = e[c]!
+      }
+      let s = 0
+      for (let c = 0; c < C; c++) {
+        e[c] = Math.exp(e[c]! - m)
+        s += e[c]!
+      }
+      for (let c = 0; c < C; c++) out[o + c] = e[c]! / s
+    }
     return out
   }
   for (let n = 0; n < N; n++) {

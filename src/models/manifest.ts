@@ -46,10 +46,12 @@ export interface ModelManifest {
   readonly mcDropout?: { readonly defaultPasses: number }
   /**
    * Post-hoc calibration applied at inference: `temperature` (classifiers: logits / T);
-   * mixture densities: every component mean (1 + μ) → (1 + μ)(1 + `redshiftShift`), then every
-   * σ → `widthScale`·σ (`survey-classify calibrate`).
+   * `classBias` (softmax classifiers: one per label, added to logits / T: bias-corrected
+   * temperature scaling, which also undoes a change of class priors between the training set
+   * and the survey); mixture densities: every component mean (1 + μ) → (1 + μ)(1 +
+   * `redshiftShift`), then every σ → `widthScale`·σ (`survey-classify calibrate`).
    */
-  readonly calibration?: { readonly temperature?: number; readonly widthScale?: number; readonly redshiftShift?: number }
+  readonly calibration?: { readonly temperature?: number; readonly classBias?: readonly number[]; readonly widthScale?: number; readonly redshiftShift?: number }
   readonly training?: Readonly<Record<string, unknown>>
   readonly metrics?: Readonly<Record<string, unknown>>
 }
@@ -103,6 +105,18 @@ export function validateManifest(value: unknown, where: string): ModelManifest {
       break
     default:
       fail(where, 'output.kind', 'sigmoid | softmax | mdn', output['kind'])
+  }
+  const calibration = m['calibration'] as Record<string, unknown> | undefined
+  if (calibration !== undefined) {
+    if (typeof calibration !== 'object' || calibration === null) fail(where, 'calibration', 'an object', calibration)
+    const t = calibration['temperature']
+    if (t !== undefined && !(typeof t === 'number' && t > 0)) fail(where, 'calibration.temperature', 'a positive number', t)
+    const bias = calibration['classBias']
+    if (bias !== undefined) {
+      const labels = output['kind'] === 'softmax' ? (output['labels'] as unknown[]).length : 0
+      if (!labels) fail(where, 'calibration.classBias', 'absent (class biases are for softmax classifiers)', bias)
+      if (!Array.isArray(bias) || bias.length !== labels || !bias.every((v) => typeof v === 'number' && Number.isFinite(v))) fail(where, 'calibration.classBias', `${labels} finite numbers, one per label`, bias)
+    }
   }
   if (m['photometry'] !== undefined) validatePhotometrySpec(m['photometry'], where)
   return value as ModelManifest

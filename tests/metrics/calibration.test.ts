@@ -3,6 +3,7 @@ import {
   applyTemperature,
   applyWidthScale,
   expectedCalibrationError,
+  fitBiasCorrectedTemperature,
   fitPdfWidthScale,
   fitTemperature,
   intervalCoverage,
@@ -65,6 +66,64 @@ describe('temperature scaling', () => {
     expect(fit.temperature).toBeLessThan(T0 * 1.07)
     expect(applyTemperature(Float32Array.of(0), 1, 1, 2)[0]).toBe(0.5)
     expect(() => fitTemperature(logits, labels.map(() => 2), N, 1)).toThrow(/label 2 at index 0 outside \[0, 2\)/)
+  })
+})
+
+describe('bias-corrected temperature scaling', () => {
+  /** Labels drawn from softmax(logits/T + b). */
+  function sample(N: number, C: number, T: number, b: readonly number[], seed: number) {
+    const u = mulberry32(seed)
+    const g = normalSource(u)
+    const logits = new Float32Array(N * C)
+    for (let i = 0; i < N * C; i++) logits[i] = 3 * g()
+    const truth = applyTemperature(logits, N, C, T, undefined, b)
+    const labels = new Int32Array(N)
+    for (let n = 0; n < N; n++) {
+      let r = u()
+      let y = 0
+      while (y < C - 1 && r >= truth[n * C + y]!) {
+        r -= truth[n * C + y]!
+        y++
+      }
+      labels[n] = y
+    }
+    return { logits, labels }
+  }
+
+  it('recovers the temperature and the class biases that generated the labels', () => {
+    const N = 20_000
+    const b0 = [0, -1.2, 0.6, -0.3]
+    const { logits, labels } = sample(N, 4, 1.6, b0, 7)
+    const fit = fitBiasCorrectedTemperature(logits, labels, N, 4)
+    expect(fit.temperature).toBeGreaterThan(1.6 * 0.95)
+    expect(fit.temperature).toBeLessThan(1.6 * 1.05)
+    expect(fit.bias).toHaveLength(4)
+    for (let c = 0; c < 4; c++) expect(Math.abs(fit.bias[c]! - b0[c]!)).toBeLessThan(0.08)
+    // better than temperature alone, and the fitted biases give calibrated probabilities
+    expect(fit.nllAfter).toBeLessThan(fitTemperature(logits, labels, N, 4).nllAfter - 0.02)
+    expect(expectedCalibrationError(applyTemperature(logits, N, 4, fit.temperature, undefined, fit.bias), labels)).toBeLessThan(0.02)
+  })
+
+  it('undoes a change of class priors: a balanced-trained classifier applied to a survey with other priors', () => {
+    // the classifier's probabilities are Bayes-correct for equal priors; the survey's are 70/10/10/10
+    const N = 20_000
+    const prior = [0.7, 0.1, 0.1, 0.1]
+    const shift = prior.map((p) => Math.log(p / 0.25) - Math.log(prior[0]! / 0.25))
+    const { logits, labels } = sample(N, 4, 1, shift, 11)
+    const fit = fitBiasCorrectedTemperature(logits, labels, N, 4)
+    expect(fit.temperature).toBeCloseTo(1, 1)
+    for (let c = 0; c < 4; c++) expect(Math.abs(fit.bias[c]! - shift[c]!)).toBeLessThan(0.08)
+    const accuracy = (p: Float32Array) => labels.reduce((a, y, n) => {
+      let best = 0
+      for (let c = 1; c < 4; c++) if (p[n * 4 + c]! > p[n * 4 + best]!) best = c
+      return a + (best === y ? 1 : 0)
+    }, 0) / N
+    expect(accuracy(applyTemperature(logits, N, 4, fit.temperature, undefined, fit.bias))).toBeGreaterThan(accuracy(applyTemperature(logits, N, 4, 1)) + 0.02)
+  })
+
+  it('rejects binary logits and mismatched biases', () => {
+    expect(() => fitBiasCorrectedTemperature(Float32Array.of(0.5), Int32Array.of(1), 1, 1)).toThrow(/C ≥ 2/)
+    expect(() => applyTemperature(Float32Array.of(0, 1), 1, 2, 1, undefined, [0])).toThrow(/one bias per class/)
   })
 })
 

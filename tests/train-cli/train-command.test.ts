@@ -42,18 +42,28 @@ it('trains a model from a simulated catalog into a bundle the pipeline accepts',
   expect(Number(row![0])).toBe(96)
   expect(row![1] as number).toBeCloseTo(96, 2)
 
-  // calibration: a temperature fitted on labelled data, written into the manifest and applied at inference
-  const read = async (path: string) => (await db.runAndReadAll(`select merger_p_non_merger, merger_label from '${path}' order by id`)).getRowsJS()
-  const before = await read(out)
+  // calibration: a temperature and class biases fitted on labelled data, written into the
+  // manifest and applied at inference (one deterministic pass, so the transform is exact per row)
+  const P = ['merger_p_non_merger', 'merger_p_pre_merger', 'merger_p_ongoing', 'merger_p_post_merger']
+  const read = async (path: string) => (await db.runAndReadAll(`select ${P.join(', ')} from '${path}' order by id`)).getRowsJS() as number[][]
+  const out1 = join(TMP, 'annotated-1pass.parquet')
+  expect(await main(['classify', join(TMP, 'train.parquet'), '-o', out1, '--model', model, '--backend', 'wasm', '--workers', '1', '--passes', '1', '--quiet'], io)).toBe(0)
+  const before = await read(out1)
   expect(await main(['calibrate', model, join(TMP, 'train.parquet')], io)).toBe(0)
   const calibrated = JSON.parse(await readFile(join(model, 'manifest.json'), 'utf8'))
-  expect(calibrated.calibration.temperature).toBeGreaterThan(0)
-  expect(calibrated.calibrationFit).toMatchObject({ rows: 96, passes: 1, method: 'temperature scaling of the log-probabilities' })
+  const { temperature, classBias } = calibrated.calibration as { temperature: number; classBias: number[] }
+  expect(temperature).toBeGreaterThan(0)
+  expect(classBias).toHaveLength(4)
+  expect(classBias[0]).toBe(0)
+  expect(calibrated.calibrationFit).toMatchObject({ rows: 96, passes: 1, method: expect.stringMatching(/^bias-corrected temperature scaling/) })
   expect(calibrated.calibrationFit.nllAfter).toBeLessThanOrEqual(calibrated.calibrationFit.nllBefore)
   const out2 = join(TMP, 'annotated-calibrated.parquet')
-  expect(await main(['classify', join(TMP, 'train.parquet'), '-o', out2, '--model', model, '--backend', 'wasm', '--workers', '1', '--quiet'], io)).toBe(0)
+  expect(await main(['classify', join(TMP, 'train.parquet'), '-o', out2, '--model', model, '--backend', 'wasm', '--workers', '1', '--passes', '1', '--quiet'], io)).toBe(0)
   const after = await read(out2)
-  expect(after.map((r) => r[0])).not.toEqual(before.map((r) => r[0]))
-  // softmax(log p / T) changes how sure the model is, never which class it prefers
-  expect(after.map((r) => r[1])).toEqual(before.map((r) => r[1]))
+  expect(after).toHaveLength(96)
+  for (let r = 0; r < 96; r++) {
+    const e = before[r]!.map((p, c) => Math.exp(Math.log(p) / temperature + classBias[c]!))
+    const total = e.reduce((a, v) => a + v, 0)
+    for (let c = 0; c < 4; c++) expect(after[r]![c]).toBeCloseTo(e[c]! / total, 4)
+  }
 }, 240_000)

@@ -107,17 +107,19 @@ export function passMixtures(raw: Float32Array, passes: number, n: number, K: nu
 
 /**
  * Class probabilities [row][class] from raw classifier outputs of `rows` rows,
- * with the manifest's temperature applied (sigmoid: one unit → two classes).
+ * with the manifest's temperature (and softmax class biases) applied (sigmoid: one unit → two classes).
  */
 export function classProbabilities(manifest: ModelManifest, raw: Float32Array, rows: number): Float32Array {
   const C = classLabels(manifest).length
   const temperature = manifest.calibration?.temperature ?? 1
   const sigmoid = manifest.output.kind === 'sigmoid'
+  const bias = sigmoid ? undefined : manifest.calibration?.classBias
   const units = sigmoid ? 1 : C
+  const scaled = temperature !== 1 || bias !== undefined
   // the same logit transform the calibration was fitted with (src/metrics/calibration.ts)
-  const calibrated = temperature === 1 ? raw.subarray(0, rows * units) : applyTemperature(logitsFromProbabilities(raw.subarray(0, rows * units), rows, units), rows, units, temperature)
+  const calibrated = scaled ? applyTemperature(logitsFromProbabilities(raw.subarray(0, rows * units), rows, units), rows, units, temperature, undefined, bias) : raw.subarray(0, rows * units)
   if (!sigmoid) {
-    if (temperature !== 1) return calibrated
+    if (scaled) return calibrated
     const probs = new Float32Array(rows * C)
     for (let r = 0; r < rows; r++) {
       let total = 0

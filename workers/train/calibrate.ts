@@ -1,13 +1,14 @@
 /**
  * Post-hoc calibration of a model on a labelled validation catalog:
- * temperature scaling for classifiers, PDF width scaling for mixture-density
+ * temperature scaling for binary classifiers, bias-corrected temperature scaling for
+ * softmax classifiers, a redshift shift and PDF width scaling for mixture-density
  * photo-z models. The fitted values go into the manifest and are applied at
  * inference by the workers.
  */
 import type { CatalogSource } from '../../src/catalog/source.js'
 import { SurveyError } from '../../src/errors.js'
 import { expectedCalibrationError } from '../../src/metrics/classification.js'
-import { fitPdfWidthScale, fitRedshiftShift, fitTemperature, logitsFromProbabilities } from '../../src/metrics/calibration.js'
+import { applyTemperature, fitBiasCorrectedTemperature, fitPdfWidthScale, fitRedshiftShift, fitTemperature, logitsFromProbabilities } from '../../src/metrics/calibration.js'
 import { summariseMixtures } from '../../src/metrics/mixture.js'
 import { meanCrps } from '../../src/metrics/photoz.js'
 import type { ModelManifest } from '../../src/models/manifest.js'
@@ -82,6 +83,24 @@ export async function calibrateModel(options: {
   }
   if (y.length !== n) throw new SurveyError('input', `calibration labels: expected ${n} class indices`)
   const logits = logitsFromProbabilities(mean, n, C)
-  const fit = fitTemperature(logits, y, n, C)
-  return { calibration: { temperature: fit.temperature }, record: { ...fittedOn, method: 'temperature scaling of the log-probabilities', nllBefore: fit.nllBefore, nllAfter: fit.nllAfter } }
+  const fit = fitBiasCorrectedTemperature(logits, y, n, C)
+  const classBias = fit.bias.map((b) => Number(b.toPrecision(6)))
+  const accuracy = (p: Float32Array): number => {
+    let right = 0
+    for (let i = 0; i < n; i++) {
+      let best = 0
+      for (let c = 1; c < C; c++) if (p[i * C + c]! > p[i * C + best]!) best = c
+      if (best === y[i]) right++
+    }
+    return right / n
+  }
+  const after = applyTemperature(logits, n, C, fit.temperature, undefined, classBias)
+  return {
+    calibration: { temperature: fit.temperature, classBias },
+    record: {
+      ...fittedOn,
+      method: 'bias-corrected temperature scaling of the log-probabilities (softmax(ln p / T + b); Alexandari et al. 2020), which also corrects for class priors that differ between the training set and this catalog',
+      nllBefore: fit.nllBefore, nllAfter: fit.nllAfter, accuracyBefore: accuracy(mean), accuracyAfter: accuracy(after),
+    },
+  }
 }
