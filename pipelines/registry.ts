@@ -18,14 +18,14 @@ export interface PipelineSpec {
 /** The shipped pipelines. */
 export const PIPELINES = Object.freeze({
   default: {
-    description: 'the shipped trained models: lens finder, morphology (early/late) and photo-z mixture-density network from the cutout plus catalog photometry (mag_g/r/z, magerr_g/r/z) (small CNNs trained on the simulated survey), 30 MC-dropout passes',
-    models: ['lens-small-cnn', 'morphology-small-cnn', 'photoz-phot-small-cnn'],
+    description: 'the shipped trained models: lens finder, morphology (early/late; four conv blocks) and photo-z mixture-density network from the cutout plus catalog photometry (mag_g/r/z, magerr_g/r/z) (small CNNs trained on the simulated survey), 30 MC-dropout passes',
+    models: ['lens-small-cnn', 'morphology-small4-cnn', 'photoz-phot-small-cnn'],
     passes: 30,
     batchSize: 32,
   },
   'cutouts-only': {
     description: 'as default, but the photo-z network reads the cutout alone (for catalogs without magnitude columns), 30 MC-dropout passes',
-    models: ['lens-small-cnn', 'morphology-small-cnn', 'photoz-small-cnn'],
+    models: ['lens-small-cnn', 'morphology-small4-cnn', 'photoz-small-cnn'],
     passes: 30,
     batchSize: 32,
   },
@@ -42,8 +42,8 @@ export const PIPELINES = Object.freeze({
     batchSize: 32,
   },
   morphology: {
-    description: 'early/late-type morphology only (small CNN, sigmoid), 30 MC-dropout passes',
-    models: ['morphology-small-cnn'],
+    description: 'early/late-type morphology only (small CNN with a fourth conv block, sigmoid), 30 MC-dropout passes',
+    models: ['morphology-small4-cnn'],
     passes: 30,
     batchSize: 32,
   },

@@ -17,14 +17,14 @@ mkdir -p "$DATA"
 [ -f "$DATA/validation.parquet" ] || $CLI simulate --n 1250 --seed 202 -o "$DATA/validation.parquet" --quiet
 [ -f "$DATA/calibration.parquet" ] || $CLI simulate --n 1000 --seed 303 -o "$DATA/calibration.parquet" --quiet
 
-common="--validation $DATA/validation.parquet --arch small-cnn --batch-size 32 --learning-rate 0.002 --seed 1 --model-version 1.0.0"
+common="--validation $DATA/validation.parquet --batch-size 32 --learning-rate 0.002 --seed 1 --model-version 1.0.0"
 for task in ${*:-lens morphology photoz photoz-phot}; do
   case "$task" in
-    lens)       $CLI train "$DATA/train.parquet" $common --task lens       --epochs 24 --patience 4 --name lens-small-cnn       -o models/lens-small-cnn ;;
-    morphology) $CLI train "$DATA/train.parquet" $common --task morphology --epochs 24 --patience 4 --name morphology-small-cnn -o models/morphology-small-cnn ;;
-    photoz)     $CLI train "$DATA/train.parquet" $common --task photoz     --epochs 20 --patience 6 --name photoz-small-cnn     -o models/photoz-small-cnn ;;
-    photoz-phot) $CLI train "$DATA/train.parquet" $common --task photoz --photometry g,r,z --epochs 20 --patience 6 --name photoz-phot-small-cnn --model-version 1.1.0 -o models/photoz-phot-small-cnn ;;
+    lens)        dir=models/lens-small-cnn;         $CLI train "$DATA/train.parquet" $common --task lens --arch small-cnn --epochs 24 --patience 4 --name lens-small-cnn -o $dir ;;
+    morphology)  dir=models/morphology-small4-cnn;  $CLI train "$DATA/train.parquet" $common --task morphology --arch small4-cnn --epochs 30 --patience 5 --name morphology-small4-cnn -o $dir ;;
+    photoz)      dir=models/photoz-small-cnn;       $CLI train "$DATA/train.parquet" $common --task photoz --arch small-cnn --epochs 20 --patience 6 --name photoz-small-cnn -o $dir ;;
+    photoz-phot) dir=models/photoz-phot-small-cnn;  $CLI train "$DATA/train.parquet" $common --task photoz --arch small-cnn --photometry g,r,z --epochs 20 --patience 6 --name photoz-phot-small-cnn --model-version 1.1.0 -o $dir ;;
     *) echo "unknown model $task (lens, morphology, photoz, photoz-phot)" >&2; exit 2 ;;
   esac
-  $CLI calibrate "models/$task-small-cnn" "$DATA/calibration.parquet" --passes 30
+  $CLI calibrate "$dir" "$DATA/calibration.parquet" --passes 30
 done
