@@ -18,14 +18,14 @@ export interface PipelineSpec {
 /** The shipped pipelines. */
 export const PIPELINES = Object.freeze({
   default: {
-    description: 'the shipped trained models: lens finder, morphology (early/late; four conv blocks) and photo-z mixture-density network from the cutout plus catalog photometry (mag_g/r/z, magerr_g/r/z) (small CNNs trained on the simulated survey), 30 MC-dropout passes',
-    models: ['lens-small-cnn', 'morphology-small4-cnn', 'photoz-phot-small-cnn'],
+    description: 'the shipped trained models: lens finder, morphology (early/late), photo-z mixture-density network from the cutout plus catalog photometry (mag_g/r/z, magerr_g/r/z) and merger stage (small CNNs trained on the simulated survey), 30 MC-dropout passes',
+    models: ['lens-small-cnn', 'morphology-small4-cnn', 'photoz-phot-small-cnn', 'merger-small4-cnn'],
     passes: 30,
     batchSize: 32,
   },
   'cutouts-only': {
     description: 'as default, but the photo-z network reads the cutout alone (for catalogs without magnitude columns), 30 MC-dropout passes',
-    models: ['lens-small-cnn', 'morphology-small4-cnn', 'photoz-small-cnn'],
+    models: ['lens-small-cnn', 'morphology-small4-cnn', 'photoz-small-cnn', 'merger-small4-cnn'],
     passes: 30,
     batchSize: 32,
   },
@@ -50,6 +50,12 @@ export const PIPELINES = Object.freeze({
   photoz: {
     description: 'photometric redshift only, from the cutout plus catalog photometry (small CNN + 5-component mixture-density head), 30 MC-dropout passes',
     models: ['photoz-phot-small-cnn'],
+    passes: 30,
+    batchSize: 32,
+  },
+  merger: {
+    description: 'merger stage only: non-merger, pre-merger, ongoing, post-merger (Koppula+21; small CNN with a fourth conv block, softmax), 30 MC-dropout passes',
+    models: ['merger-small4-cnn'],
     passes: 30,
     batchSize: 32,
   },

@@ -275,11 +275,11 @@ describe('portal embed in Chromium under a strict CSP', () => {
     expect(outcome.type, JSON.stringify(outcome.detail)).toBe('complete')
     const handle = await page.waitForFunction(() => (window as unknown as { events: { type: string; detail: unknown }[] }).events.find((e) => e.type === 'evaluate'), undefined, { timeout: 60_000 })
     const { detail } = (await handle.jsonValue()) as { detail: { report: EvaluationReport } }
-    expect(Object.keys(detail.report.tasks).sort()).toEqual(['lens', 'morphology', 'photoz'])
+    expect(Object.keys(detail.report.tasks).sort()).toEqual(['lens', 'merger', 'morphology', 'photoz'])
     expect(detail.report.rows.ok).toBe(48)
     // the same plots as the HTML report: ROC, confusion, reliability, z_phot vs z_spec, PIT, coverage
     const evaluation = page.locator('survey-classifier .evaluation')
-    await expect.poll(() => evaluation.locator('section.task').count()).toBe(3)
+    await expect.poll(() => evaluation.locator('section.task').count()).toBe(4)
     expect(await evaluation.locator('svg').count()).toBeGreaterThanOrEqual(10)
     const text = await evaluation.innerText()
     for (const label of ['AUROC', 'TPR10', 'ECE', 'σ_MAD', 'PIT KS', '68 % coverage']) expect(text).toContain(label)
@@ -291,6 +291,7 @@ describe('portal embed in Chromium under a strict CSP', () => {
     const lens = node.tasks.lens
     expect(lens?.kind === 'classifier' ? lens.binary?.auroc : undefined).toBe((detail.report.tasks.lens as { binary: { auroc: number } }).binary.auroc)
     expect((node.tasks.photoz as { sigmaMad: number }).sigmaMad).toBe((detail.report.tasks.photoz as { sigmaMad: number }).sigmaMad)
+    expect((node.tasks.merger as { accuracy: number }).accuracy).toBe((detail.report.tasks.merger as { accuracy: number }).accuracy)
     await page.screenshot({ path: join(TMP, 'embed-evaluation.png'), fullPage: true })
     await page.close()
   }, 240_000)

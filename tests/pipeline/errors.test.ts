@@ -106,7 +106,7 @@ describe('bad options', () => {
     [['classify', 'x.parquet', '-o', 'y.parquet', '--workers', '0'], 'option --workers must be ≥ 1, got 0'],
     [['classify', 'x.parquet'], 'option --output (-o) is required'],
     [['classify', 'x.parquet', '-o', 'y.csv', '--worker', 'trivial'], 'cannot tell the format from the extension'],
-    [['classify', 'x.parquet', '-o', 'y.parquet', '--pipeline', 'nope'], 'pipeline "nope" is unknown (valid: default, cutouts-only, seed-cnn-untrained, lens, morphology, photoz, photoz-cutouts)'],
+    [['classify', 'x.parquet', '-o', 'y.parquet', '--pipeline', 'nope'], 'pipeline "nope" is unknown (valid: default, cutouts-only, seed-cnn-untrained, lens, morphology, photoz, merger, photoz-cutouts)'],
     [['classify', 'x.parquet', '-o', 'y.parquet', '--frobnicate'], "Unknown option '--frobnicate'"],
     [['simulate', '--n', '0', '-o', 'y.parquet'], 'n'],
     [['simulate', '--bands', 'g,q', '-o', 'y.parquet'], 'q'],
