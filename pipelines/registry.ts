@@ -19,13 +19,13 @@ export interface PipelineSpec {
 export const PIPELINES = Object.freeze({
   default: {
     description: 'the shipped trained models: lens finder, morphology (early/late), photo-z mixture-density network from the cutout plus catalog photometry (mag_g/r/z, magerr_g/r/z) and merger stage (small CNNs trained on the simulated survey), 30 MC-dropout passes',
-    models: ['lens-small-cnn', 'morphology-small4-cnn', 'photoz-phot-small-cnn', 'merger-small4-cnn'],
+    models: ['lens-small4-cnn', 'morphology-small4-cnn', 'photoz-phot-small-cnn', 'merger-small4-cnn'],
     passes: 30,
     batchSize: 32,
   },
   'cutouts-only': {
     description: 'as default, but the photo-z network reads the cutout alone (for catalogs without magnitude columns), 30 MC-dropout passes',
-    models: ['lens-small-cnn', 'morphology-small4-cnn', 'photoz-small-cnn', 'merger-small4-cnn'],
+    models: ['lens-small4-cnn', 'morphology-small4-cnn', 'photoz-small-cnn', 'merger-small4-cnn'],
     passes: 30,
     batchSize: 32,
   },
@@ -36,8 +36,8 @@ export const PIPELINES = Object.freeze({
     batchSize: 32,
   },
   lens: {
-    description: 'strong-lens finder only (small CNN, sigmoid), 30 MC-dropout passes',
-    models: ['lens-small-cnn'],
+    description: 'strong-lens finder only (small CNN with a fourth conv block, sigmoid), 30 MC-dropout passes',
+    models: ['lens-small4-cnn'],
     passes: 30,
     batchSize: 32,
   },

@@ -23,7 +23,7 @@ mkdir -p "$DATA"
 common="--validation $DATA/validation.parquet --batch-size 32 --learning-rate 0.002 --seed 1 --model-version 1.0.0"
 for task in ${*:-lens morphology photoz photoz-phot merger}; do
   case "$task" in
-    lens)        dir=models/lens-small-cnn;         $CLI train "$DATA/train.parquet" $common --task lens --arch small-cnn --epochs 24 --patience 4 --name lens-small-cnn -o $dir ;;
+    lens)        dir=models/lens-small4-cnn;        $CLI train "$DATA/train.parquet" $common --task lens --arch small4-cnn --epochs 30 --patience 5 --name lens-small4-cnn -o $dir ;;
     morphology)  dir=models/morphology-small4-cnn;  $CLI train "$DATA/train.parquet" $common --task morphology --arch small4-cnn --epochs 30 --patience 5 --name morphology-small4-cnn -o $dir ;;
     photoz)      dir=models/photoz-small-cnn;       $CLI train "$DATA/train.parquet" $common --task photoz --arch small-cnn --epochs 20 --patience 6 --name photoz-small-cnn -o $dir ;;
     photoz-phot) dir=models/photoz-phot-small-cnn;  $CLI train "$DATA/train.parquet" $common --task photoz --arch small-cnn --photometry g,r,z --epochs 20 --patience 6 --name photoz-phot-small-cnn --model-version 1.1.0 -o $dir ;;

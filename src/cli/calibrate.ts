@@ -24,7 +24,7 @@ for mixture-density photo-z models. Use a catalog the model was not trained on.
   --dry-run        print the fit without writing the manifest
 
 example
-  survey-classify calibrate models/lens-small-cnn val.parquet --passes 30`
+  survey-classify calibrate models/lens-small4-cnn val.parquet --passes 30`
 
 /** Run `calibrate`; returns the exit code. */
 export async function calibrateCommand(argv: readonly string[], io: CommandIo): Promise<number> {

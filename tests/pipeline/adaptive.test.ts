@@ -17,7 +17,7 @@ let models: ModelPayload[]
 beforeAll(async () => {
   await mkdir(TMP, { recursive: true })
   db = await (await DuckDBInstance.create(':memory:')).connect()
-  models = [await loadModelDir(join(MODELS, 'lens-small-cnn')), await loadModelDir(join(MODELS, 'photoz-small-cnn'))]
+  models = [await loadModelDir(join(MODELS, 'lens-small4-cnn')), await loadModelDir(join(MODELS, 'photoz-small-cnn'))]
 })
 afterAll(() => db.closeSync())
 
