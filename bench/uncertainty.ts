@@ -4,7 +4,7 @@
  * one deterministic pass, MC dropout T=30 (naive), adaptive MC dropout, test-time augmentation
  * over the 8 rotations/flips, and TTA combined with T=30 MC dropout.
  *
- * The models are the sample survey's (the `default` pipeline: lens, morphology, photo-z, trained
+ * The models are the sample survey's (the `default` pipeline: lens, morphology, photo-z, merger, trained
  * and calibrated), on simulated objects with truth, so each mode's calibration can be compared
  * with the naive mode's: ECE for the classifiers; 68%/95% interval coverage and the PIT KS
  * statistic for photo-z. The untrained seed CNN is timed too (cost only), because its first
@@ -70,12 +70,15 @@ interface Sample {
   readonly pixels: Float32Array
   readonly isLens: Float64Array
   readonly isEarly: Float64Array
+  /** Merger stage as the index of the merger model's label. */
+  readonly mergerStage: Float64Array
   readonly z: Float64Array
   /** The catalog photometry columns (mag_*, magerr_*), for models that take them. */
   readonly photometry: Record<string, Float64Array>
 }
 
 const PHOTOMETRY = ['mag_g', 'mag_r', 'mag_z', 'magerr_g', 'magerr_r', 'magerr_z']
+const MERGER_STAGES = ['non-merger', 'pre-merger', 'ongoing', 'post-merger'] as const
 
 async function sample(n: number, seed: number): Promise<Sample> {
   const source = simulatedSource({ n, seed })
@@ -83,20 +86,22 @@ async function sample(n: number, seed: number): Promise<Sample> {
   const pixels = new Float32Array(n * per)
   const isLens = new Float64Array(n)
   const isEarly = new Float64Array(n)
+  const mergerStage = new Float64Array(n)
   const z = new Float64Array(n)
   const photometry = Object.fromEntries(PHOTOMETRY.map((c) => [c, new Float64Array(n)]))
   let row = 0
-  for await (const chunk of source.chunks({ columns: ['cutout', 'truth_is_lens', 'truth_morphology', 'truth_z', ...PHOTOMETRY] })) {
+  for await (const chunk of source.chunks({ columns: ['cutout', 'truth_is_lens', 'truth_morphology', 'truth_merger_stage', 'truth_z', ...PHOTOMETRY] })) {
     const c = chunk.columns
     for (let i = 0; i < chunk.numRows; i++, row++) {
       pixels.set((c['cutout'] as Float32Array[])[i]!, row * per)
       isLens[row] = Number((c['truth_is_lens'] as ArrayLike<number>)[i])
       isEarly[row] = (c['truth_morphology'] as readonly string[])[i] === 'early' ? 1 : 0
+      mergerStage[row] = MERGER_STAGES.indexOf((c['truth_merger_stage'] as readonly string[])[i] as (typeof MERGER_STAGES)[number])
       z[row] = Number((c['truth_z'] as ArrayLike<number>)[i])
       for (const name of PHOTOMETRY) photometry[name]![row] = Number((c[name] as ArrayLike<number | null>)[i] ?? Number.NaN)
     }
   }
-  return { n, pixels, isLens, isEarly, z, photometry }
+  return { n, pixels, isLens, isEarly, mergerStage, z, photometry }
 }
 
 function batchOf(s: Sample, n: number): InferenceBatch {
@@ -147,9 +152,21 @@ function calibration(model: ModelPayload, out: InferenceResult, s: Sample): Omit
       ...meanPasses(names.passes),
     }
   }
-  const positive = spec.kind === 'sigmoid' ? spec.positive : spec.labels[0]!
-  const p = pick(out.outputs[classColumnNames(m, positive).p] as Float32Array)
-  const labels = pick(m.task === 'lens' ? s.isLens : s.isEarly)
+  let p: Float64Array
+  let labels: Float64Array
+  if (spec.kind === 'sigmoid') {
+    // binary: the positive class's probability against 0/1 truth
+    p = pick(out.outputs[classColumnNames(m, spec.positive).p] as Float32Array)
+    labels = pick(m.task === 'lens' ? s.isLens : s.isEarly)
+  } else {
+    // softmax (merger stage): top-label ECE of the N×C probabilities against the stage index
+    const C = spec.labels.length
+    const cols = spec.labels.map((l) => out.outputs[classColumnNames(m, l).p] as Float32Array)
+    p = new Float64Array(n * C)
+    ok.forEach((i, j) => cols.forEach((col, c) => (p[j * C + c] = col[i]!)))
+    if (m.task !== 'merger' || spec.labels.some((l, c) => l !== MERGER_STAGES[c])) throw new Error(`bench: no truth for the labels of ${m.name}`)
+    labels = pick(s.mergerStage)
+  }
   return {
     ...(m.trained ? { ece: expectedCalibrationError(p, labels) } : {}),
     ...meanPasses(classifierSummaryNames(m).passes),
