@@ -42,19 +42,26 @@ async function classify(output: string, options: { adaptive?: number; pdfGrid?: 
 }
 
 describe('adaptive MC dropout in the pipeline', () => {
-  it('takes every pass at a tolerance nothing meets, giving exactly the naive result; stops early at 0.01 close to it', async () => {
+  it('takes every pass at a tiny tolerance (unless the first passes agree exactly), giving exactly the naive result; stops early at 0.01 close to it', async () => {
     const naive = await classify(join(TMP, 'naive.parquet'), {})
     const full = await classify(join(TMP, 'full.parquet'), { adaptive: 1e-12 })
     const loose = await classify(join(TMP, 'loose.parquet'), { adaptive: 0.01 })
     expect(naive).toHaveLength(N)
     for (let i = 0; i < N; i++) {
-      expect(full[i]!['lens_mc_passes']).toBe(30)
+      // an object whose first passes all give the same (saturated) probability has a standard
+      // error of exactly 0, below any tolerance: it stops at the minimum of 5
+      if (full[i]!['lens_mc_passes'] !== 30) {
+        expect(full[i]!['lens_mc_passes']).toBe(5)
+        expect(full[i]!['lens_p_lens_std']).toBe(0)
+      } else {
+        // the same 30 masks: the same numbers (the adaptive classifier path sums in float64, hence 1e-6)
+        for (const c of ['lens_p_lens', 'lens_p_lens_std', 'lens_mutual_info']) expect(full[i]![c] as number).toBeCloseTo(naive[i]![c] as number, 6)
+      }
       expect(full[i]!['z_mc_passes']).toBe(30)
-      // the same 30 masks: the same numbers (the adaptive classifier path sums in float64, hence 1e-6)
-      for (const c of ['lens_p_lens', 'lens_p_lens_std', 'lens_mutual_info']) expect(full[i]![c] as number).toBeCloseTo(naive[i]![c] as number, 6)
       for (const c of ['z_mean', 'z_p16', 'z_p84']) expect(full[i]![c]).toBe(naive[i]![c])
       expect(full[i]!['z_pdf_weights']).toEqual(naive[i]!['z_pdf_weights'])
     }
+    expect(full.filter((r) => r['lens_mc_passes'] === 30).length).toBeGreaterThan(N / 4)
     expect(naive[0]!['lens_mc_passes']).toBeUndefined()
     const lensPasses = loose.map((r) => r['lens_mc_passes'] as number)
     const zPasses = loose.map((r) => r['z_mc_passes'] as number)
