@@ -15,26 +15,32 @@ import {
 } from '../../src/metrics/index.js'
 import { mulberry32, normalSource, sampleMixture } from './rng.js'
 
+/** N×C logits (scale·N(0, 1)) and class labels drawn from softmax(logits/T + b). */
+function sampleLabels(N: number, C: number, T: number, b: readonly number[] | undefined, seed: number, scale: number) {
+  const u = mulberry32(seed)
+  const g = normalSource(u)
+  const logits = new Float32Array(N * C)
+  for (let i = 0; i < N * C; i++) logits[i] = scale * g()
+  const truth = applyTemperature(logits, N, C, T, undefined, b)
+  const labels = new Int32Array(N)
+  for (let n = 0; n < N; n++) {
+    let r = u()
+    let y = 0
+    while (y < C - 1 && r >= truth[n * C + y]!) {
+      r -= truth[n * C + y]!
+      y++
+    }
+    labels[n] = y
+  }
+  return { logits, labels }
+}
+
 describe('temperature scaling', () => {
   it('recovers the temperature that generated the labels', () => {
     const N = 20_000
     const C = 4
     const T0 = 2.5
-    const u = mulberry32(41)
-    const g = normalSource(u)
-    const logits = new Float32Array(N * C)
-    for (let i = 0; i < N * C; i++) logits[i] = 4 * g()
-    const truth = applyTemperature(logits, N, C, T0)
-    const labels = new Int32Array(N)
-    for (let n = 0; n < N; n++) {
-      let r = u()
-      let y = 0
-      while (y < C - 1 && r >= truth[n * C + y]!) {
-        r -= truth[n * C + y]!
-        y++
-      }
-      labels[n] = y
-    }
+    const { logits, labels } = sampleLabels(N, C, T0, undefined, 41, 4)
     const fit = fitTemperature(logits, labels, N, C)
     expect(fit.temperature).toBeGreaterThan(T0 * 0.95)
     expect(fit.temperature).toBeLessThan(T0 * 1.05)
@@ -70,30 +76,10 @@ describe('temperature scaling', () => {
 })
 
 describe('bias-corrected temperature scaling', () => {
-  /** Labels drawn from softmax(logits/T + b). */
-  function sample(N: number, C: number, T: number, b: readonly number[], seed: number) {
-    const u = mulberry32(seed)
-    const g = normalSource(u)
-    const logits = new Float32Array(N * C)
-    for (let i = 0; i < N * C; i++) logits[i] = 3 * g()
-    const truth = applyTemperature(logits, N, C, T, undefined, b)
-    const labels = new Int32Array(N)
-    for (let n = 0; n < N; n++) {
-      let r = u()
-      let y = 0
-      while (y < C - 1 && r >= truth[n * C + y]!) {
-        r -= truth[n * C + y]!
-        y++
-      }
-      labels[n] = y
-    }
-    return { logits, labels }
-  }
-
   it('recovers the temperature and the class biases that generated the labels', () => {
     const N = 20_000
     const b0 = [0, -1.2, 0.6, -0.3]
-    const { logits, labels } = sample(N, 4, 1.6, b0, 7)
+    const { logits, labels } = sampleLabels(N, 4, 1.6, b0, 7, 3)
     const fit = fitBiasCorrectedTemperature(logits, labels, N, 4)
     expect(fit.temperature).toBeGreaterThan(1.6 * 0.95)
     expect(fit.temperature).toBeLessThan(1.6 * 1.05)
@@ -109,7 +95,7 @@ describe('bias-corrected temperature scaling', () => {
     const N = 20_000
     const prior = [0.7, 0.1, 0.1, 0.1]
     const shift = prior.map((p) => Math.log(p / 0.25) - Math.log(prior[0]! / 0.25))
-    const { logits, labels } = sample(N, 4, 1, shift, 11)
+    const { logits, labels } = sampleLabels(N, 4, 1, shift, 11, 3)
     const fit = fitBiasCorrectedTemperature(logits, labels, N, 4)
     expect(fit.temperature).toBeCloseTo(1, 1)
     for (let c = 0; c < 4; c++) expect(Math.abs(fit.bias[c]! - shift[c]!)).toBeLessThan(0.08)
