@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
+  accuracy,
   applyTemperature,
   applyWidthScale,
+  argmaxRows,
   expectedCalibrationError,
   fitBiasCorrectedTemperature,
   fitPdfWidthScale,
@@ -99,12 +101,8 @@ describe('bias-corrected temperature scaling', () => {
     const fit = fitBiasCorrectedTemperature(logits, labels, N, 4)
     expect(fit.temperature).toBeCloseTo(1, 1)
     for (let c = 0; c < 4; c++) expect(Math.abs(fit.bias[c]! - shift[c]!)).toBeLessThan(0.08)
-    const accuracy = (p: Float32Array) => labels.reduce((a, y, n) => {
-      let best = 0
-      for (let c = 1; c < 4; c++) if (p[n * 4 + c]! > p[n * 4 + best]!) best = c
-      return a + (best === y ? 1 : 0)
-    }, 0) / N
-    expect(accuracy(applyTemperature(logits, N, 4, fit.temperature, undefined, fit.bias))).toBeGreaterThan(accuracy(applyTemperature(logits, N, 4, 1)) + 0.02)
+    const top = (p: Float32Array) => accuracy(labels, argmaxRows(p, N, 4))
+    expect(top(applyTemperature(logits, N, 4, fit.temperature, undefined, fit.bias))).toBeGreaterThan(top(applyTemperature(logits, N, 4, 1)) + 0.02)
   })
 
   it('rejects binary logits and mismatched biases', () => {

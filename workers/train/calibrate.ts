@@ -7,7 +7,8 @@
  */
 import type { CatalogSource } from '../../src/catalog/source.js'
 import { SurveyError } from '../../src/errors.js'
-import { expectedCalibrationError } from '../../src/metrics/classification.js'
+import { accuracy, expectedCalibrationError } from '../../src/metrics/classification.js'
+import { argmaxRows } from '../../src/metrics/stats.js'
 import { applyTemperature, fitBiasCorrectedTemperature, fitPdfWidthScale, fitRedshiftShift, fitTemperature, logitsFromProbabilities } from '../../src/metrics/calibration.js'
 import { summariseMixtures } from '../../src/metrics/mixture.js'
 import { meanCrps } from '../../src/metrics/photoz.js'
@@ -85,22 +86,14 @@ export async function calibrateModel(options: {
   const logits = logitsFromProbabilities(mean, n, C)
   const fit = fitBiasCorrectedTemperature(logits, y, n, C)
   const classBias = fit.bias.map((b) => Number(b.toPrecision(6)))
-  const accuracy = (p: Float32Array): number => {
-    let right = 0
-    for (let i = 0; i < n; i++) {
-      let best = 0
-      for (let c = 1; c < C; c++) if (p[i * C + c]! > p[i * C + best]!) best = c
-      if (best === y[i]) right++
-    }
-    return right / n
-  }
+  const top = (p: Float32Array): number => accuracy(y, argmaxRows(p, n, C))
   const after = applyTemperature(logits, n, C, fit.temperature, undefined, classBias)
   return {
     calibration: { temperature: fit.temperature, classBias },
     record: {
       ...fittedOn,
       method: 'bias-corrected temperature scaling of the log-probabilities (softmax(ln p / T + b); Alexandari et al. 2020), which also corrects for class priors that differ between the training set and this catalog',
-      nllBefore: fit.nllBefore, nllAfter: fit.nllAfter, accuracyBefore: accuracy(mean), accuracyAfter: accuracy(after),
+      nllBefore: fit.nllBefore, nllAfter: fit.nllAfter, accuracyBefore: top(mean), accuracyAfter: top(after),
     },
   }
 }
