@@ -70,15 +70,14 @@ interface Sample {
   readonly pixels: Float32Array
   readonly isLens: Float64Array
   readonly isEarly: Float64Array
-  /** Merger stage as the index of the merger model's label. */
-  readonly mergerStage: Float64Array
+  /** Merger stage (truth_merger_stage) of each object. */
+  readonly mergerStage: readonly string[]
   readonly z: Float64Array
   /** The catalog photometry columns (mag_*, magerr_*), for models that take them. */
   readonly photometry: Record<string, Float64Array>
 }
 
 const PHOTOMETRY = ['mag_g', 'mag_r', 'mag_z', 'magerr_g', 'magerr_r', 'magerr_z']
-const MERGER_STAGES = ['non-merger', 'pre-merger', 'ongoing', 'post-merger'] as const
 
 async function sample(n: number, seed: number): Promise<Sample> {
   const source = simulatedSource({ n, seed })
@@ -86,7 +85,7 @@ async function sample(n: number, seed: number): Promise<Sample> {
   const pixels = new Float32Array(n * per)
   const isLens = new Float64Array(n)
   const isEarly = new Float64Array(n)
-  const mergerStage = new Float64Array(n)
+  const mergerStage: string[] = []
   const z = new Float64Array(n)
   const photometry = Object.fromEntries(PHOTOMETRY.map((c) => [c, new Float64Array(n)]))
   let row = 0
@@ -96,7 +95,7 @@ async function sample(n: number, seed: number): Promise<Sample> {
       pixels.set((c['cutout'] as Float32Array[])[i]!, row * per)
       isLens[row] = Number((c['truth_is_lens'] as ArrayLike<number>)[i])
       isEarly[row] = (c['truth_morphology'] as readonly string[])[i] === 'early' ? 1 : 0
-      mergerStage[row] = MERGER_STAGES.indexOf((c['truth_merger_stage'] as readonly string[])[i] as (typeof MERGER_STAGES)[number])
+      mergerStage.push((c['truth_merger_stage'] as readonly string[])[i]!)
       z[row] = Number((c['truth_z'] as ArrayLike<number>)[i])
       for (const name of PHOTOMETRY) photometry[name]![row] = Number((c[name] as ArrayLike<number | null>)[i] ?? Number.NaN)
     }
@@ -164,8 +163,9 @@ function calibration(model: ModelPayload, out: InferenceResult, s: Sample): Omit
     const cols = spec.labels.map((l) => out.outputs[classColumnNames(m, l).p] as Float32Array)
     p = new Float64Array(n * C)
     ok.forEach((i, j) => cols.forEach((col, c) => (p[j * C + c] = col[i]!)))
-    if (m.task !== 'merger' || spec.labels.some((l, c) => l !== MERGER_STAGES[c])) throw new Error(`bench: no truth for the labels of ${m.name}`)
-    labels = pick(s.mergerStage)
+    if (m.task !== 'merger') throw new Error(`bench: no truth for the labels of ${m.name}`)
+    labels = Float64Array.from(ok, (i) => spec.labels.indexOf(s.mergerStage[i]!))
+    if (labels.includes(-1)) throw new Error(`bench: a merger stage of the sample is not among ${m.name}'s labels ${spec.labels.join(', ')}`)
   }
   return {
     ...(m.trained ? { ece: expectedCalibrationError(p, labels) } : {}),
