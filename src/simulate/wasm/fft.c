@@ -15,6 +15,14 @@
 #include <stdint.h>
 #include <wasm_simd128.h>
 
+/* re/im[i] = x + y and re/im[j] = x − y, both parts (a butterfly's two outputs) */
+static inline void sum_diff(double *re, double *im, int i, int j, v128_t xr, v128_t xi, v128_t yr, v128_t yi) {
+  wasm_v128_store(re + i, wasm_f64x2_add(xr, yr));
+  wasm_v128_store(im + i, wasm_f64x2_add(xi, yi));
+  wasm_v128_store(re + j, wasm_f64x2_sub(xr, yr));
+  wasm_v128_store(im + j, wasm_f64x2_sub(xi, yi));
+}
+
 static void fft_cols(double *re, double *im, int n, double sgn, const uint32_t *swaps, int nPairs,
                      const double *tw, int lastH, const double *lastW) {
   const v128_t vs = wasm_f64x2_splat(sgn);
@@ -46,14 +54,8 @@ static void fft_cols(double *re, double *im, int n, double sgn, const uint32_t *
       const v128_t cr = wasm_f64x2_add(r2, r3), ci = wasm_f64x2_add(i2, i3);
       const v128_t dr = wasm_f64x2_sub(r2, r3), di = wasm_f64x2_sub(i2, i3);
       const v128_t er = wasm_f64x2_mul(vs, di), ei = wasm_f64x2_mul(vns, dr);
-      wasm_v128_store(re + e0, wasm_f64x2_add(ar, cr));
-      wasm_v128_store(im + e0, wasm_f64x2_add(ai, ci));
-      wasm_v128_store(re + e2, wasm_f64x2_sub(ar, cr));
-      wasm_v128_store(im + e2, wasm_f64x2_sub(ai, ci));
-      wasm_v128_store(re + e1, wasm_f64x2_add(br, er));
-      wasm_v128_store(im + e1, wasm_f64x2_add(bi, ei));
-      wasm_v128_store(re + e3, wasm_f64x2_sub(br, er));
-      wasm_v128_store(im + e3, wasm_f64x2_sub(bi, ei));
+      sum_diff(re, im, e0, e2, ar, ai, cr, ci);
+      sum_diff(re, im, e1, e3, br, bi, er, ei);
     }
   }
   /* radix-2^2 stages */
@@ -86,14 +88,8 @@ static void fft_cols(double *re, double *im, int n, double sgn, const uint32_t *
           const v128_t v3r = wasm_f64x2_sub(wasm_f64x2_mul(y3r, w2r), wasm_f64x2_mul(y3i, w2i));
           const v128_t v3i = wasm_f64x2_add(wasm_f64x2_mul(y3r, w2i), wasm_f64x2_mul(y3i, w2r));
           const v128_t u3r = wasm_f64x2_mul(vs, v3i), u3i = wasm_f64x2_mul(vns, v3r);
-          wasm_v128_store(re + i0, wasm_f64x2_add(y0r, u2r));
-          wasm_v128_store(im + i0, wasm_f64x2_add(y0i, u2i));
-          wasm_v128_store(re + i2, wasm_f64x2_sub(y0r, u2r));
-          wasm_v128_store(im + i2, wasm_f64x2_sub(y0i, u2i));
-          wasm_v128_store(re + i1, wasm_f64x2_add(y1r, u3r));
-          wasm_v128_store(im + i1, wasm_f64x2_add(y1i, u3i));
-          wasm_v128_store(re + i3, wasm_f64x2_sub(y1r, u3r));
-          wasm_v128_store(im + i3, wasm_f64x2_sub(y1i, u3i));
+          sum_diff(re, im, i0, i2, y0r, y0i, u2r, u2i);
+          sum_diff(re, im, i1, i3, y1r, y1i, u3r, u3i);
         }
       }
     }
@@ -108,10 +104,7 @@ static void fft_cols(double *re, double *im, int n, double sgn, const uint32_t *
       const v128_t xr = wasm_f64x2_sub(wasm_f64x2_mul(br, wr), wasm_f64x2_mul(bi, wi));
       const v128_t xi = wasm_f64x2_add(wasm_f64x2_mul(br, wi), wasm_f64x2_mul(bi, wr));
       const v128_t ar = wasm_v128_load(re + a), ai = wasm_v128_load(im + a);
-      wasm_v128_store(re + a, wasm_f64x2_add(ar, xr));
-      wasm_v128_store(im + a, wasm_f64x2_add(ai, xi));
-      wasm_v128_store(re + b, wasm_f64x2_sub(ar, xr));
-      wasm_v128_store(im + b, wasm_f64x2_sub(ai, xi));
+      sum_diff(re, im, a, b, ar, ai, xr, xi);
     }
   }
 }
