@@ -25,6 +25,8 @@ Runs on the fastest CPU backend (wasm with the project's gradient kernels).
   --epochs N               default 10          --batch-size N    default 32
   --learning-rate X        default 0.001       --seed S          default 42
   --patience N             early-stopping patience in epochs (default 3)
+  --reduce-lr F[:P]        multiply the learning rate by F (0 < F < 1) after P epochs (default 2) without a
+                           better validation loss (Keras' ReduceLROnPlateau; floor 1e-5); give --patience > P
   --no-augment             no rotation/flip/shift/zoom augmentation
   --limit N                use at most N training rows
   --components K           mixture components for photoz (default 5)
@@ -54,7 +56,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
     options: {
       task: { type: 'string' }, output: { type: 'string', short: 'o' }, label: { type: 'string' }, validation: { type: 'string' },
       arch: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, 'learning-rate': { type: 'string' },
-      seed: { type: 'string' }, patience: { type: 'string' }, 'class-weight': { type: 'string' }, photometry: { type: 'string' }, 'no-augment': { type: 'boolean' }, limit: { type: 'string' },
+      seed: { type: 'string' }, patience: { type: 'string' }, 'reduce-lr': { type: 'string' }, 'class-weight': { type: 'string' }, photometry: { type: 'string' }, 'no-augment': { type: 'boolean' }, limit: { type: 'string' },
       components: { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'boolean' }, float32: { type: 'boolean' },
       name: { type: 'string' }, 'model-version': { type: 'string' }, backend: { type: 'string' }, quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -78,6 +80,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
   const batchSize = intOption(values['batch-size'], 'batch-size', 32, 1)
   const seed = intOption(values.seed, 'seed', 42, 0)
   const patience = intOption(values.patience, 'patience', 3, 1)
+  const reduceLrOnPlateau = reduceLrOption(values['reduce-lr'])
   const limit = values.limit !== undefined ? intOption(values.limit, 'limit', 0, 1) : undefined
   const components = intOption(values.components, 'components', 5, 1)
   const classWeightText = values['class-weight']
@@ -97,7 +100,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
   }
   const manifest = await trainTaskModel({
     task, train, ...(validation ? { validation } : {}), ...(values.label ? { label: values.label } : {}),
-    architecture: arch, epochs, batchSize, learningRate, seed, patience, augment: values['no-augment'] !== true,
+    architecture: arch, epochs, batchSize, learningRate, seed, patience, ...(reduceLrOnPlateau ? { reduceLrOnPlateau } : {}), augment: values['no-augment'] !== true,
     float16: values.float32 !== true, ...(limit ? { limit } : {}), components, ...(classWeights ? { classWeights } : {}),
     ...(values.photometry ? { photometry: { bands: values.photometry.split(',').map((b) => b.trim()).filter((b) => b !== '') } } : {}),
     ...(values.checkpoint ? { checkpoint: fsCheckpointStore(values.checkpoint), resume: values.resume === true } : {}),
@@ -111,6 +114,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
     onProgress: (ev) => {
       if (ev.type === 'start') say(`training on ${ev.backend}: ${ev.trainRows} rows, ${ev.validationRows} validation rows, up to ${ev.epochs} epochs`)
       else if (ev.type === 'epoch') say(`epoch ${ev.epoch + 1}: ${Object.entries(ev.logs).filter(([k]) => k !== 'epoch').map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(4) : String(v)}`).join(', ')} · ${ev.imagesPerSec.toFixed(0)} img/s${ev.improved ? ' ✓' : ''}`)
+      else if (ev.type === 'learning-rate') say(`no better validation loss: learning rate now ${ev.learningRate.toPrecision(3)}`)
       else if (ev.type === 'stop') say(`stopped after epoch ${ev.epoch + 1} (${ev.reason})`)
     },
   })
@@ -118,4 +122,16 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
   await validation?.close?.()
   say(`wrote ${output}: validation ${JSON.stringify(manifest.metrics)}`)
   return EXIT_CODES.ok
+}
+
+/** Parse `--reduce-lr F[:P]`. */
+function reduceLrOption(text: string | undefined): { factor: number; patience: number } | undefined {
+  if (text === undefined) return undefined
+  const [f, p, ...rest] = text.split(':')
+  const factor = Number(f)
+  const patience = p === undefined ? 2 : Number(p)
+  if (rest.length > 0 || !(factor > 0 && factor < 1) || !Number.isInteger(patience) || patience < 1) {
+    throw new SurveyError('option', `option --reduce-lr must be F or F:P with 0 < F < 1 and P a positive integer (e.g. 0.5:2), got "${text}"`)
+  }
+  return { factor, patience }
 }

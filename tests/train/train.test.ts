@@ -123,6 +123,58 @@ describe('trainModel', () => {
     expect(res.bestEpoch).toBe(0);
   });
 
+  it('reduce-on-plateau lowers the learning rate after `patience` epochs without improvement, and the optimizer uses it', async () => {
+    const model = tinyCnn(5);
+    const snapshots: number[][][] = [];
+    const rates: number[] = [];
+    const res = await trainModel({
+      model, data: blobsAndRings(64, 5), task: 'binary', epochs: 6, batchSize: 16, learningRate: 1e-3, seed: 5,
+      // nothing improves after epoch 0, so the rate drops every 2 epochs; early stopping never fires
+      earlyStopping: { patience: 10, minDelta: 1e9, monitor: 'val_loss' },
+      reduceLrOnPlateau: { factor: 0.5, patience: 2 },
+      onProgress: async (ev) => {
+        if (ev.type === 'epoch') snapshots.push(await weightsOf(model));
+        if (ev.type === 'learning-rate') rates.push(ev.learningRate);
+      },
+    });
+    expect(res.history.map((h) => h.lr)).toEqual([1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4]);
+    expect(rates).toEqual([5e-4, 2.5e-4]);
+    // a drastic reduction: Adam's steps scale with the rate, so the next epoch barely moves the weights
+    const tiny = tinyCnn(6);
+    const steps: number[][][] = [];
+    await trainModel({
+      model: tiny, data: blobsAndRings(64, 6), task: 'binary', epochs: 3, batchSize: 16, learningRate: 1e-3, seed: 6, restoreBestWeights: false,
+      earlyStopping: { patience: 10, minDelta: 1e9, monitor: 'val_loss' },
+      reduceLrOnPlateau: { factor: 0.001, patience: 1, minLearningRate: 1e-9 },
+      onProgress: async (ev) => {
+        if (ev.type === 'epoch') steps.push(await weightsOf(tiny));
+      },
+    });
+    const moved = (a: number[][], b: number[][]) => Math.max(...a.flatMap((w, i) => w.map((v, j) => Math.abs(v - b[i]![j]!))));
+    const atFullRate = moved(steps[0]!, steps[1]!);
+    const atReducedRate = moved(steps[1]!, steps[2]!);
+    expect(atFullRate).toBeGreaterThan(0);
+    expect(atReducedRate).toBeLessThan(atFullRate * 0.01);
+    await expect(trainModel({ model: tinyCnn(5), data: blobsAndRings(16, 5), task: 'binary', epochs: 1, reduceLrOnPlateau: { factor: 2 } })).rejects.toThrow(/reduceLrOnPlateau.factor must be in \(0, 1\), got 2/);
+  });
+
+  it('a run with a learning-rate schedule resumes from its checkpoint with the reduced rate (bitwise the same weights)', async () => {
+    const data = blobsAndRings(64, 7);
+    const common = {
+      data, task: 'binary' as const, epochs: 5, batchSize: 16, seed: 7, restoreBestWeights: false,
+      earlyStopping: { patience: 10, minDelta: 1e9, monitor: 'val_loss' as const }, reduceLrOnPlateau: { factor: 0.1, patience: 1 },
+    };
+    const full = tinyCnn(7);
+    const a = await trainModel({ ...common, model: full });
+    const store = memoryCheckpointStore();
+    await trainModel({ ...common, model: tinyCnn(7), checkpoint: store, stopAfterEpochs: 3 });
+    expect(store.latest?.schedule?.learningRate).toBeCloseTo(1e-5, 12);
+    const resumed = tinyCnn(70);
+    const b = await trainModel({ ...common, model: resumed, checkpoint: store, resume: true });
+    expect(b.history.map((h) => h.lr)).toEqual(a.history.map((h) => h.lr));
+    expect(await weightsOf(resumed)).toEqual(await weightsOf(full));
+  });
+
   it('resuming from the epoch-k checkpoint gives bitwise the same weights as an uninterrupted run', async () => {
     const data = blobsAndRings(64, 3);
     const common = {

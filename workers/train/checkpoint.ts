@@ -23,6 +23,8 @@ export interface EpochLogs {
   acc?: number;
   val_loss?: number;
   val_acc?: number;
+  /** Learning rate the epoch trained with (recorded when a schedule changes it). */
+  lr?: number;
   /** Wall time of the epoch in ms (training + validation). */
   ms: number;
 }
@@ -41,6 +43,8 @@ export interface TrainCheckpoint {
   accBeta: [number, number] | null;
   history: EpochLogs[];
   earlyStopping: { best: number | null; bestEpoch: number; wait: number };
+  /** Learning-rate schedule state (runs with reduce-on-plateau): the rate for the next epoch and its wait count. */
+  schedule?: { learningRate: number; wait: number };
   bestWeights: NamedArray[] | null;
   /** Settings the run was started with; resume refuses a checkpoint whose settings differ. */
   config: Record<string, string | number | boolean | null>;

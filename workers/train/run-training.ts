@@ -39,6 +39,8 @@ export interface TrainTaskOptions {
   readonly learningRate: number
   readonly seed: number
   readonly patience: number
+  /** Multiply the learning rate by `factor` after `patience` epochs without a better validation loss. */
+  readonly reduceLrOnPlateau?: { readonly factor: number; readonly patience: number }
   readonly augment: boolean
   readonly float16: boolean
   readonly limit?: number
@@ -294,6 +296,7 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
     learningRate: o.learningRate,
     seed: o.seed,
     earlyStopping: { patience: o.patience, monitor: 'val_loss' },
+    ...(o.reduceLrOnPlateau ? { reduceLrOnPlateau: { factor: o.reduceLrOnPlateau.factor, patience: o.reduceLrOnPlateau.patience } } : {}),
     restoreBestWeights: true,
     augmentation: o.augment ? LECTURE_AUGMENTATION : false,
     ...(classWeights ? { classWeights } : {}),
@@ -325,7 +328,7 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
       command: o.command, catalog: o.train.name, validation: o.validation?.name ?? 'every fifth row of the training catalog',
       label, rows: fit.data.n, validationRows: held.data.n, skippedRows: train.skipped, dataSha256: train.sha256,
       epochsRun: result.history.length, bestEpoch: result.bestEpoch + 1, stoppedEarly: result.stoppedEarly, batchSize: o.batchSize,
-      learningRate: o.learningRate, seed: o.seed, ...(classWeights ? { classWeights } : {}), augmentation: o.augment ? LECTURE_AUGMENTATION : 'none', backend: result.backend,
+      learningRate: o.learningRate, ...(o.reduceLrOnPlateau ? { reduceLrOnPlateau: o.reduceLrOnPlateau } : {}), seed: o.seed, ...(classWeights ? { classWeights } : {}), augmentation: o.augment ? LECTURE_AUGMENTATION : 'none', backend: result.backend,
       wallSeconds: Math.round(wallSeconds), weightStorage: o.float16 ? 'float16' : 'float32', parameters: parameterCount(model),
       history: result.history,
     },

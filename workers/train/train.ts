@@ -47,11 +47,26 @@ export interface EarlyStoppingOptions {
   monitor?: 'loss' | 'acc' | 'val_loss' | 'val_acc';
 }
 
+/**
+ * Learning-rate reduction on a plateau of the monitored metric (Keras' ReduceLROnPlateau):
+ * after `patience` epochs without improvement the Adam learning rate is multiplied by
+ * `factor`, down to `minLearningRate`; the count restarts after each reduction.
+ */
+export interface ReduceLrOnPlateauOptions {
+  /** Multiplier in (0, 1) (Keras default 0.1; 0.5 is gentler). */
+  factor: number;
+  /** Epochs without improvement before a reduction (default 2). */
+  patience?: number;
+  /** Floor of the learning rate (default 1e-5). */
+  minLearningRate?: number;
+}
+
 /** Progress events. */
 export type TrainProgress =
   | { type: 'start'; backend: TrainingBackend; epochs: number; startEpoch: number; trainRows: number; validationRows: number }
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | { type: 'epoch'; epoch: number; logs: EpochLogs; imagesPerSec: number; improved: boolean }
+  | { type: 'learning-rate'; epoch: number; learningRate: number }
   | { type: 'checkpoint'; epoch: number }
   | { type: 'stop'; epoch: number; reason: 'early-stopping' | 'completed' };
 
@@ -80,6 +95,8 @@ export interface TrainOptions {
   learningRate?: number;
   /** Seed for split, shuffling, augmentation and dropout (default 42). */
   seed?: number;
+  /** Reduce the learning rate when the monitored metric stops improving; omitted = constant rate. */
+  reduceLrOnPlateau?: ReduceLrOnPlateauOptions;
   /** Early stopping; omitted = run all epochs. */
   earlyStopping?: EarlyStoppingOptions;
   /** Restore the best epoch's weights (by the monitored metric) into the model at the end (default true). */
@@ -316,11 +333,20 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const maximise = monitor.endsWith('acc');
   const patience = opts.earlyStopping?.patience ?? 5;
   const minDelta = opts.earlyStopping?.minDelta ?? 0;
+  const plateau = opts.reduceLrOnPlateau;
+  const plateauPatience = plateau?.patience ?? 2;
+  const minLr = plateau?.minLearningRate ?? 1e-5;
+  if (plateau) {
+    if (!(plateau.factor > 0 && plateau.factor < 1)) throw new Error(`train: reduceLrOnPlateau.factor must be in (0, 1), got ${plateau.factor}`);
+    if (!Number.isInteger(plateauPatience) || plateauPatience < 1) throw new Error(`train: reduceLrOnPlateau.patience must be a positive integer, got ${plateauPatience}`);
+    if (!(minLr > 0 && minLr <= lr)) throw new Error(`train: reduceLrOnPlateau.minLearningRate must be in (0, learningRate], got ${minLr}`);
+  }
   const augment = opts.augmentation && data.inputShape.length === 3 && !isNoAugmentation(opts.augmentation) ? opts.augmentation : null;
 
   const config: TrainCheckpoint['config'] = {
     task, seed, batchSize, learningRate: lr, n: data.n, trainRows: train.n, validationRows: val?.n ?? 0,
     augmentation: augment ? JSON.stringify(augment) : null, monitor, model: model.name, params: model.countParams(),
+    reduceLrOnPlateau: plateau ? JSON.stringify({ factor: plateau.factor, patience: plateauPatience, minLearningRate: minLr }) : null,
   };
 
   const rng = new Rng(seed);
@@ -333,12 +359,19 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   let bestWeights: NamedArray[] | null = null;
   let startEpoch = 0;
   let resumedAt: number | null = null;
+  // the learning-rate schedule's state: the current rate and epochs since the last improvement or reduction
+  let currentLr = lr;
+  let plateauWait = 0;
+  const setLearningRate = (value: number): void => {
+    currentLr = value;
+    (optimizer as unknown as { learningRate: number }).learningRate = value;
+  };
 
   if (opts.resume && opts.checkpoint) {
     const ck = await opts.checkpoint.load();
     if (ck) {
       for (const [k, v] of Object.entries(config)) {
-        if (ck.config[k] !== v) throw new Error(`train: checkpoint was written with ${k} = ${JSON.stringify(ck.config[k])}, this run has ${JSON.stringify(v)}`);
+        if ((ck.config[k] ?? null) !== v) throw new Error(`train: checkpoint was written with ${k} = ${JSON.stringify(ck.config[k])}, this run has ${JSON.stringify(v)}`);
       }
       setModelWeights(model, ck.weights);
       if (ck.optimizer.length > 0) {
@@ -355,6 +388,10 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       bestEpoch = ck.earlyStopping.bestEpoch;
       wait = ck.earlyStopping.wait;
       bestWeights = ck.bestWeights;
+      if (ck.schedule) {
+        setLearningRate(ck.schedule.learningRate);
+        plateauWait = ck.schedule.wait;
+      }
       startEpoch = ck.epoch;
       resumedAt = ck.epoch;
     }
@@ -397,7 +434,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       accSum += accV * (end - start);
       await opts.onProgress?.({ type: 'batch', epoch, batch: b, batches, loss: lossV });
     }
-    const logs: EpochLogs = { epoch, loss: lossSum / train.n, ms: 0 };
+    const logs: EpochLogs = { epoch, loss: lossSum / train.n, ms: 0, ...(plateau ? { lr: currentLr } : {}) };
     if (task !== 'mdn') logs.acc = accSum / train.n;
     if (val) {
       const ev = await evaluate(model, val, task, lossFn, units, valYPer, data.inputShape, batchSize);
@@ -421,6 +458,14 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     }
     await opts.onProgress?.({ type: 'epoch', epoch, logs, imagesPerSec: (train.n * 1000) / logs.ms, improved });
     if (opts.earlyStopping && wait >= patience) stoppedEarly = true;
+    if (plateau && !stoppedEarly) {
+      plateauWait = improved ? 0 : plateauWait + 1;
+      if (plateauWait >= plateauPatience && currentLr > minLr) {
+        setLearningRate(Math.max(minLr, currentLr * plateau.factor));
+        plateauWait = 0;
+        await opts.onProgress?.({ type: 'learning-rate', epoch, learningRate: currentLr });
+      }
+    }
     if (opts.checkpoint) {
       const optWeights = await optimizer.getWeights();
       const adam = optimizer as unknown as AdamInternals;
@@ -436,6 +481,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
         accBeta,
         history,
         earlyStopping: { best, bestEpoch, wait },
+        ...(plateau ? { schedule: { learningRate: currentLr, wait: plateauWait } } : {}),
         bestWeights,
         config,
       });
