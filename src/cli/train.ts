@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util'
 import { SurveyError } from '../errors.js'
 import type { Task } from '../models/manifest.js'
-import { openCatalogFile } from '../node.js'
+import { loadModelDir, openCatalogFile } from '../node.js'
 import { EXIT_CODES } from './exit-codes.js'
 import { intOption, type CommandIo } from './shared.js'
 
@@ -34,6 +34,8 @@ Runs on the fastest CPU backend (wasm with the project's gradient kernels).
                            magerr_<band>) into the dense layers; recorded in the manifest
   --class-weight W         classifiers: "balanced" (n / (C·n_c) per class) or one weight per class
                            in label order, e.g. 1,3,3,3 for merger (default: none)
+  --init-from MODEL-DIR    start from a trained bundle's weights (fine-tuning, e.g. a shipped model on your own
+                           labels); task, --arch, bands and photometry must match; its normalisation is kept
   --checkpoint DIR         save a checkpoint after every epoch; --resume continues from it
   --float32                store weights as float32 (default float16)
   --name NAME --model-version V   manifest name and version
@@ -57,7 +59,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
       task: { type: 'string' }, output: { type: 'string', short: 'o' }, label: { type: 'string' }, validation: { type: 'string' },
       arch: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, 'learning-rate': { type: 'string' },
       seed: { type: 'string' }, patience: { type: 'string' }, 'reduce-lr': { type: 'string' }, 'class-weight': { type: 'string' }, photometry: { type: 'string' }, 'no-augment': { type: 'boolean' }, limit: { type: 'string' },
-      components: { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'boolean' }, float32: { type: 'boolean' },
+      components: { type: 'string' }, 'init-from': { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'boolean' }, float32: { type: 'boolean' },
       name: { type: 'string' }, 'model-version': { type: 'string' }, backend: { type: 'string' }, quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -92,6 +94,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
   const { dirname, join } = await import('node:path')
   const { trainTaskModel } = await import('../../workers/train/run-training.js')
   const { fsCheckpointStore } = await import('../../workers/train/checkpoint-node.js')
+  const initFrom = values['init-from'] ? await loadModelDir(values['init-from']) : undefined
   const train = await openCatalogFile(positionals[0]!)
   const validation = values.validation ? await openCatalogFile(values.validation) : undefined
   await mkdir(output, { recursive: true })
@@ -101,7 +104,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
   const manifest = await trainTaskModel({
     task, train, ...(validation ? { validation } : {}), ...(values.label ? { label: values.label } : {}),
     architecture: arch, epochs, batchSize, learningRate, seed, patience, ...(reduceLrOnPlateau ? { reduceLrOnPlateau } : {}), augment: values['no-augment'] !== true,
-    float16: values.float32 !== true, ...(limit ? { limit } : {}), components, ...(classWeights ? { classWeights } : {}),
+    float16: values.float32 !== true, ...(limit ? { limit } : {}), components, ...(classWeights ? { classWeights } : {}), ...(initFrom ? { initFrom } : {}),
     ...(values.photometry ? { photometry: { bands: values.photometry.split(',').map((b) => b.trim()).filter((b) => b !== '') } } : {}),
     ...(values.checkpoint ? { checkpoint: fsCheckpointStore(values.checkpoint), resume: values.resume === true } : {}),
     backend, name: values.name ?? `${task}-${arch}`, version: values['model-version'] ?? '1.0.0',

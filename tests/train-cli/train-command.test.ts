@@ -67,3 +67,44 @@ it('trains a model from a simulated catalog into a bundle the pipeline accepts',
     for (let c = 0; c < 4; c++) expect(after[r]![c]).toBeCloseTo(e[c]! / total, 4)
   }
 }, 240_000)
+
+it('--init-from fine-tunes a trained bundle: its weights and normalisation carry over, mismatches are refused', async () => {
+  const io = { stdout: sink(), stderr: sink() }
+  const data = join(TMP, 'lens-train.parquet')
+  expect(await main(['simulate', '--n', '64', '--seed', '5', '-o', data, '--quiet'], io)).toBe(0)
+  const base = join(TMP, 'lens-base')
+  const common = ['--task', 'lens', '--arch', 'small-cnn', '--epochs', '1', '--batch-size', '16', '--no-augment', '--float32', '--quiet']
+  expect(await main(['train', data, ...common, '--learning-rate', '0.01', '-o', base], io)).toBe(0)
+  // a vanishing learning rate: the fine-tuned weights are the base model's, to float32 rounding
+  const tuned = join(TMP, 'lens-tuned')
+  expect(await main(['train', data, ...common, '--learning-rate', '1e-12', '--seed', '9', '--init-from', base, '-o', tuned], io)).toBe(0)
+  const baseManifest = JSON.parse(await readFile(join(base, 'manifest.json'), 'utf8'))
+  const tunedManifest = JSON.parse(await readFile(join(tuned, 'manifest.json'), 'utf8'))
+  expect(tunedManifest.training.initFrom).toMatchObject({ name: 'lens-small-cnn', version: '1.0.0', manifestSha256: expect.stringMatching(/^[0-9a-f]{64}$/) })
+  expect(tunedManifest.input.normalisation).toEqual(baseManifest.input.normalisation)
+  expect(tunedManifest.description).toMatch(/starting from lens-small-cnn 1\.0\.0/)
+  const { DuckDBInstance } = await import('@duckdb/node-api')
+  const db = await (await DuckDBInstance.create(':memory:')).connect()
+  const predictions = async (model: string, name: string): Promise<number[]> => {
+    const out = join(TMP, `${name}.parquet`)
+    expect(await main(['classify', data, '-o', out, '--model', model, '--backend', 'wasm', '--workers', '1', '--passes', '1', '--quiet'], io)).toBe(0)
+    return (await db.runAndReadAll(`select lens_p_lens from '${out}' order by id`)).getRowsJS().map((r) => r[0] as number)
+  }
+  const a = await predictions(base, 'lens-base-out')
+  const b = await predictions(tuned, 'lens-tuned-out')
+  // a freshly initialised network (another seed) predicts differently; the fine-tuned one does not
+  const fresh = join(TMP, 'lens-fresh')
+  expect(await main(['train', data, ...common, '--learning-rate', '1e-12', '--seed', '9', '-o', fresh], io)).toBe(0)
+  const c = await predictions(fresh, 'lens-fresh-out')
+  expect(Math.max(...a.map((p, i) => Math.abs(p - b[i]!)))).toBeLessThan(1e-4)
+  expect(Math.max(...a.map((p, i) => Math.abs(p - c[i]!)))).toBeGreaterThan(1e-3)
+  // a model of another task or architecture is refused before training (exit code 2), naming the field
+  const refused = async (args: string[]): Promise<string> => {
+    let text = ''
+    const stderr = new Writable({ write: (c, _e, done) => { text += String(c); done() } }) as unknown as NodeJS.WriteStream
+    expect(await main(['train', data, '--epochs', '1', '--init-from', base, '-o', join(TMP, 'refused'), '--quiet', ...args], { stdout: sink(), stderr })).toBe(2)
+    return text
+  }
+  expect(await refused(['--task', 'morphology', '--arch', 'small-cnn'])).toMatch(/--init-from: model lens-small-cnn has task "lens", this run needs "morphology"/)
+  expect(await refused(['--task', 'lens', '--arch', 'small4-cnn'])).toMatch(/has architecture "small-cnn", this run needs "small4-cnn"/)
+}, 240_000)

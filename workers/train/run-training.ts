@@ -15,6 +15,8 @@ import type { ModelManifest, OutputSpec, Task } from '../../src/models/manifest.
 import { standardisePhotometryFeatures, type PhotometrySpec } from '../../src/models/photometry.js'
 import type { CutoutOptions } from '../../src/pipeline/cutout-input.js'
 import { planCutouts } from '../../src/pipeline/cutout-input.js'
+import type { ModelPayload } from '../../src/protocol.js'
+import { loadModel } from '../model/run-model.js'
 import { passMixtures } from '../model/summarise.js'
 import { MERGER_CLASSES, buildMergerClassifier, buildPhotozMdn, buildSeedCnn, parameterCount, summaryTable } from '../model/architectures.js'
 import { LECTURE_AUGMENTATION } from './augment.js'
@@ -58,6 +60,13 @@ export interface TrainTaskOptions {
    */
   readonly photometry?: { readonly bands: readonly string[]; readonly magnitudes?: readonly string[]; readonly errors?: readonly string[] }
   readonly cutouts?: CutoutOptions
+  /**
+   * Start from a trained bundle's weights instead of He-normal initialisation (fine-tuning,
+   * e.g. a shipped model on a survey's own labels). Its task, architecture, bands and photometry
+   * must match this run; its input normalisation and photometry standardisation are kept, so
+   * the weights see inputs scaled as they were trained on. Recorded in the manifest.
+   */
+  readonly initFrom?: ModelPayload
   readonly checkpoint?: CheckpointStore
   readonly resume?: boolean
   readonly backend?: 'auto' | 'wasm' | 'cpu'
@@ -232,6 +241,41 @@ export function resolveClassWeights(task: Task, weights: 'balanced' | readonly n
   return Array.from(counts, (n) => y.length / (C * n))
 }
 
+/** Refuse an initial model that does not fit this run; the error names the model and the field. */
+function checkInitialModel(m: ModelManifest, o: TrainTaskOptions, bands: readonly string[]): void {
+  const where = `option --init-from: model ${m.name}`
+  const mismatch = (field: string, theirs: unknown, ours: unknown): never => {
+    throw new SurveyError('option', `${where} has ${field} ${JSON.stringify(theirs)}, this run needs ${JSON.stringify(ours)}`)
+  }
+  if (m.task !== o.task) mismatch('task', m.task, o.task)
+  if (m.architecture !== o.architecture) mismatch('architecture', m.architecture, o.architecture)
+  if (m.input.bands.join(',') !== bands.join(',')) mismatch('input.bands', m.input.bands, bands)
+  if (m.output.kind === 'mdn' && m.output.components !== (o.components ?? 5)) mismatch('output.components', m.output.components, o.components ?? 5)
+  const ourBands = o.photometry?.bands.join(',') ?? null
+  if ((m.photometry?.bands.join(',') ?? null) !== ourBands) mismatch('photometry bands', m.photometry?.bands ?? null, o.photometry?.bands ?? null)
+}
+
+/** Standardise the photometry features with an initial model's recorded mean and std. */
+function keepStandardisation(spec: PhotometrySpec, fit: TrainData, held: TrainData): PhotometrySpec {
+  standardisePhotometryFeatures(spec, fit.features!)
+  standardisePhotometryFeatures(spec, held.features!)
+  return spec
+}
+
+/** Copy a bundle's weights into a freshly built model of the same architecture, shape by shape. */
+async function copyInitialWeights(init: ModelPayload, model: tf.LayersModel): Promise<void> {
+  const loaded = await loadModel(init)
+  const from = loaded.model.getWeights()
+  const to = model.getWeights()
+  if (from.length !== to.length) throw new SurveyError('model', `option --init-from: model ${init.manifest.name} has ${from.length} weight tensors, the ${model.name} network has ${to.length}`)
+  to.forEach((w, i) => {
+    const f = from[i]!
+    if (f.shape.join('x') !== w.shape.join('x')) throw new SurveyError('model', `option --init-from: model ${init.manifest.name} weight ${i} (${loaded.model.weights[i]?.name}) has shape [${f.shape.join(', ')}], the network needs [${w.shape.join(', ')}]`)
+  })
+  model.setWeights(from)
+  loaded.model.dispose()
+}
+
 /** Train a model for a task and save its bundle; returns the manifest written. */
 export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest> {
   const log = o.log ?? (() => {})
@@ -239,7 +283,9 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
   const components = o.components ?? 5
   const plan = planCutouts(o.train.schema, o.train.name, o.cutouts)
   if (plan.bands.length !== 3) throw new SurveyError('input', `catalog ${o.train.name}: the shipped architectures take 3 bands; ${plan.where} has ${plan.bands.length} (${plan.bands.join(',')})`)
-  const softening = await skyNoise(o.train, plan.bands, o.cutouts)
+  const init = o.initFrom
+  if (init) checkInitialModel(init.manifest, o, plan.bands)
+  const softening = init?.manifest.input.normalisation.kind === 'asinh' ? [...init.manifest.input.normalisation.softening] : await skyNoise(o.train, plan.bands, o.cutouts)
   const spec: PreprocessSpec & { pixelScale: number } = {
     inputShape: [64, 64, 3],
     bands: plan.bands,
@@ -279,11 +325,15 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
     fit = pick((i) => i % 5 !== 4)
   }
   // photometry features are standardised with the fitting rows' mean and std (recorded in the manifest)
-  const photometry = phot ? standardisePhotometry(phot, fit.data, held.data) : undefined
+  const photometry = phot ? (init?.manifest.photometry ? keepStandardisation(init.manifest.photometry, fit.data, held.data) : standardisePhotometry(phot, fit.data, held.data)) : undefined
   const classWeights = o.classWeights === undefined ? undefined : resolveClassWeights(o.task, o.classWeights, fit.data.y, o.train.name, label)
   if (classWeights) log(`class weights: ${classWeights.map((w) => w.toFixed(3)).join(', ')}`)
   await selectTrainingBackend({ prefer: o.backend ?? 'auto' })
   const model = buildModel(o.task, o.architecture, o.seed, components, photometry ? photometry.mean.length : 0)
+  if (init) {
+    await copyInitialWeights(init, model)
+    log(`starting from the weights of ${init.manifest.name} ${init.manifest.version}`)
+  }
   log(summaryTable(model))
   const started = performance.now()
   const result = await trainModel({
@@ -314,7 +364,7 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
     name: o.name,
     version: o.version,
     task: o.task,
-    description: `${o.task} model, ${o.architecture} architecture (${parameterCount(model).toLocaleString('en')} parameters), trained by survey-classify train on ${train.data.n.toLocaleString('en')} labelled cutouts of ${o.train.name}`,
+    description: `${o.task} model, ${o.architecture} architecture (${parameterCount(model).toLocaleString('en')} parameters), trained by survey-classify train on ${train.data.n.toLocaleString('en')} labelled cutouts of ${o.train.name}${init ? `, starting from ${init.manifest.name} ${init.manifest.version}` : ''}`,
     trained: true,
     architecture: o.architecture,
     format: 'tfjs-layers',
@@ -326,6 +376,7 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
     mcDropout: { defaultPasses: 30 },
     training: {
       command: o.command, catalog: o.train.name, validation: o.validation?.name ?? 'every fifth row of the training catalog',
+      ...(init ? { initFrom: { name: init.manifest.name, version: init.manifest.version, manifestSha256: init.manifestHash, files: init.manifest.files } } : {}),
       label, rows: fit.data.n, validationRows: held.data.n, skippedRows: train.skipped, dataSha256: train.sha256,
       epochsRun: result.history.length, bestEpoch: result.bestEpoch + 1, stoppedEarly: result.stoppedEarly, batchSize: o.batchSize,
       learningRate: o.learningRate, ...(o.reduceLrOnPlateau ? { reduceLrOnPlateau: o.reduceLrOnPlateau } : {}), seed: o.seed, ...(classWeights ? { classWeights } : {}), augmentation: o.augment ? LECTURE_AUGMENTATION : 'none', backend: result.backend,
