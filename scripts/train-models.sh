@@ -16,7 +16,7 @@ mkdir -p "$DATA"
 [ -f "$DATA/train.parquet" ] || $CLI simulate --n 5000 --seed 101 -o "$DATA/train.parquet" --quiet
 [ -f "$DATA/validation.parquet" ] || $CLI simulate --n 1250 --seed 202 -o "$DATA/validation.parquet" --quiet
 [ -f "$DATA/calibration.parquet" ] || $CLI simulate --n 1000 --seed 303 -o "$DATA/calibration.parquet" --quiet
-# the lens finder trains on 10,000 objects (simulator version 2)
+# the lens finder and the morphology model train on 10,000 objects (simulator version 2)
 [ -f "$DATA/train10k.parquet" ] || $CLI simulate --n 10000 --seed 606 -o "$DATA/train10k.parquet" --quiet
 # the merger model trains on a set rich in mergers (70%, against 30% in the survey); calibration
 # (bias-corrected temperature scaling on the survey-like calibration set) restores the priors
@@ -26,7 +26,7 @@ common="--validation $DATA/validation.parquet --batch-size 32 --learning-rate 0.
 for task in ${*:-lens morphology photoz photoz-phot merger}; do
   case "$task" in
     lens)        dir=models/lens-small4-cnn;        $CLI train "$DATA/train10k.parquet" $common --task lens --arch small4-cnn --epochs 30 --patience 5 --name lens-small4-cnn --model-version 1.1.0 -o $dir ;;
-    morphology)  dir=models/morphology-small4-cnn;  $CLI train "$DATA/train.parquet" $common --task morphology --arch small4-cnn --epochs 30 --patience 5 --name morphology-small4-cnn -o $dir ;;
+    morphology)  dir=models/morphology-small4-cnn;  $CLI train "$DATA/train10k.parquet" $common --task morphology --arch small4-cnn --epochs 40 --patience 6 --reduce-lr 0.5:2 --name morphology-small4-cnn --model-version 1.1.0 -o $dir ;;
     photoz)      dir=models/photoz-small-cnn;       $CLI train "$DATA/train.parquet" $common --task photoz --arch small-cnn --epochs 20 --patience 6 --name photoz-small-cnn -o $dir ;;
     photoz-phot) dir=models/photoz-phot-small-cnn;  $CLI train "$DATA/train.parquet" $common --task photoz --arch small-cnn --photometry g,r,z --epochs 20 --patience 6 --name photoz-phot-small-cnn --model-version 1.1.0 -o $dir ;;
     merger)      dir=models/merger-small4-cnn;      $CLI train "$DATA/merger-train.parquet" $common --task merger --arch small4-cnn --epochs 40 --patience 6 --name merger-small4-cnn -o $dir ;;
