@@ -43,7 +43,8 @@ export interface PipelineBenchResult {
 
 const TMP = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'out', 'bench')
 
-async function writeSample(path: string, n: number): Promise<void> {
+/** Write `n` simulated objects (seed 11) to a Parquet file in row groups of 256. */
+export async function writeSample(path: string, n: number): Promise<void> {
   const source = simulatedSource({ n, seed: 11 })
   const sink = memorySink()
   const writer = createParquetWriter(sink, source.schema, { rowGroupSize: 256 })

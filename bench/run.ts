@@ -3,6 +3,7 @@
  * as figures and ratios. Not a test: machines are shared and noisy, so the
  * ratios (measured together) matter more than absolute numbers.
  */
+import { benchInference, formatInferenceBench } from './inference.js'
 import { benchPipeline } from './pipeline.js'
 import { benchSimulate } from './simulate.js'
 import { benchUncertainty, formatUncertaintyBench } from './uncertainty.js'
@@ -33,6 +34,9 @@ line('peak RSS 10k / 1M rows, V8 heap capped at 192 MB (MB)', `${p.peakRss10kCap
 line('peak RSS ratio 1M / 10k, heap capped', (p.peakRss1mCappedMb / p.peakRss10kCappedMb).toFixed(2))
 line('live heap after full GC at 10% / 90% of 1M rows (MB)', `${p.liveHeap1mTenthMb.toFixed(1)} / ${p.liveHeap1mNineTenthsMb.toFixed(1)}`)
 line('live heap ratio 90% / 10% (retained per row: flat = 1.00)', (p.liveHeap1mNineTenthsMb / p.liveHeap1mTenthMb).toFixed(2))
+
+console.log('')
+for (const l of formatInferenceBench(await benchInference())) console.log(l)
 
 const u = await benchUncertainty()
 console.log('')
