@@ -83,6 +83,7 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
   const seed = intOption(values.seed, 'seed', 42, 0)
   const patience = intOption(values.patience, 'patience', 3, 1)
   const reduceLrOnPlateau = reduceLrOption(values['reduce-lr'])
+  if (reduceLrOnPlateau && reduceLrOnPlateau.patience >= patience) throw new SurveyError('option', `option --reduce-lr waits ${reduceLrOnPlateau.patience} epochs, which must be fewer than --patience (${patience}), or early stopping ends the run before the rate is reduced`)
   const limit = values.limit !== undefined ? intOption(values.limit, 'limit', 0, 1) : undefined
   const components = intOption(values.components, 'components', 5, 1)
   const classWeightText = values['class-weight']

@@ -108,3 +108,15 @@ it('--init-from fine-tunes a trained bundle: its weights and normalisation carry
   expect(await refused(['--task', 'morphology', '--arch', 'small-cnn'])).toMatch(/--init-from: model lens-small-cnn has task "lens", this run needs "morphology"/)
   expect(await refused(['--task', 'lens', '--arch', 'small4-cnn'])).toMatch(/has architecture "small-cnn", this run needs "small4-cnn"/)
 }, 240_000)
+
+it('--reduce-lr is checked before anything is read: a factor outside (0, 1), or a wait not shorter than --patience, is refused', async () => {
+  const refused = async (args: string[]): Promise<string> => {
+    let text = ''
+    const stderr = new Writable({ write: (c, _e, done) => { text += String(c); done() } }) as unknown as NodeJS.WriteStream
+    expect(await main(['train', join(TMP, 'does-not-exist.parquet'), '--task', 'lens', '-o', join(TMP, 'never'), '--quiet', ...args], { stdout: sink(), stderr })).toBe(2)
+    return text
+  }
+  expect(await refused(['--reduce-lr', '2'])).toMatch(/option --reduce-lr must be F or F:P with 0 < F < 1.*got "2"/)
+  expect(await refused(['--reduce-lr', '0.5:x'])).toMatch(/option --reduce-lr must be F or F:P/)
+  expect(await refused(['--reduce-lr', '0.5:3', '--patience', '3'])).toMatch(/option --reduce-lr waits 3 epochs, which must be fewer than --patience \(3\)/)
+})
