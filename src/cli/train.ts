@@ -98,7 +98,6 @@ export async function trainCommand(argv: readonly string[], io: CommandIo): Prom
   const initFrom = values['init-from'] ? await loadModelDir(values['init-from']) : undefined
   const train = await openCatalogFile(positionals[0]!)
   const validation = values.validation ? await openCatalogFile(values.validation) : undefined
-  await mkdir(output, { recursive: true })
   const say = (line: string): void => {
     if (!values.quiet) io.stderr.write(`${line}\n`)
   }

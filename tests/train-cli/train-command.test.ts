@@ -1,5 +1,6 @@
 // `survey-classify train` end to end: a labelled catalog in, a model bundle out
 // that the pipeline verifies and runs, with a manifest recording the training.
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -107,6 +108,7 @@ it('--init-from fine-tunes a trained bundle: its weights and normalisation carry
   }
   expect(await refused(['--task', 'morphology', '--arch', 'small-cnn'])).toMatch(/--init-from: model lens-small-cnn has task "lens", this run needs "morphology"/)
   expect(await refused(['--task', 'lens', '--arch', 'small4-cnn'])).toMatch(/has architecture "small-cnn", this run needs "small4-cnn"/)
+  expect(existsSync(join(TMP, 'refused'))).toBe(false) // nothing is written for a refused run
 }, 240_000)
 
 it('--reduce-lr is checked before anything is read: a factor outside (0, 1), or a wait not shorter than --patience, is refused', async () => {
