@@ -218,9 +218,7 @@ function standardisePhotometry(columns: Pick<PhotometrySpec, 'bands' | 'magnitud
   for (let r = 0; r < fit.n; r++) for (let j = 0; j < F; j++) mean[j]! += f[r * F + j]! / fit.n
   for (let r = 0; r < fit.n; r++) for (let j = 0; j < F; j++) std[j]! += (f[r * F + j]! - mean[j]!) ** 2 / fit.n
   const spec: PhotometrySpec = { ...columns, mean: mean.map((m) => Number(m.toPrecision(7))), std: std.map((v) => Number(Math.max(1e-6, Math.sqrt(v)).toPrecision(7))) }
-  standardisePhotometryFeatures(spec, fit.features!)
-  standardisePhotometryFeatures(spec, held.features!)
-  return spec
+  return keepStandardisation(spec, fit, held)
 }
 
 /**
@@ -250,6 +248,7 @@ function checkInitialModel(m: ModelManifest, o: TrainTaskOptions, bands: readonl
   if (m.task !== o.task) mismatch('task', m.task, o.task)
   if (m.architecture !== o.architecture) mismatch('architecture', m.architecture, o.architecture)
   if (m.input.bands.join(',') !== bands.join(',')) mismatch('input.bands', m.input.bands, bands)
+  if (m.input.inputShape.join(',') !== '64,64,3') mismatch('input.inputShape', m.input.inputShape, [64, 64, 3])
   if (m.output.kind === 'mdn' && m.output.components !== (o.components ?? 5)) mismatch('output.components', m.output.components, o.components ?? 5)
   const ourBands = o.photometry?.bands.join(',') ?? null
   if ((m.photometry?.bands.join(',') ?? null) !== ourBands) mismatch('photometry bands', m.photometry?.bands ?? null, o.photometry?.bands ?? null)
@@ -285,15 +284,17 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
   if (plan.bands.length !== 3) throw new SurveyError('input', `catalog ${o.train.name}: the shipped architectures take 3 bands; ${plan.where} has ${plan.bands.length} (${plan.bands.join(',')})`)
   const init = o.initFrom
   if (init) checkInitialModel(init.manifest, o, plan.bands)
-  const softening = init?.manifest.input.normalisation.kind === 'asinh' ? [...init.manifest.input.normalisation.softening] : await skyNoise(o.train, plan.bands, o.cutouts)
-  const spec: PreprocessSpec & { pixelScale: number } = {
-    inputShape: [64, 64, 3],
-    bands: plan.bands,
-    pixelScale: Number(o.train.schema.columns.find((c) => c.name === (plan.kind === 'service' ? '' : plan.column))?.metadata?.['pixel_scale'] ?? 0.262),
-    resize: 'crop-or-pad',
-    normalisation: { kind: 'asinh', softening: softening.map((s) => Number(s.toPrecision(4))), scale: [0.25, 0.25, 0.25] },
-    nanFill: 0,
-  }
+  // a fine-tuned model keeps the preprocessing its weights were trained with
+  const spec: PreprocessSpec & { pixelScale: number } = init
+    ? { ...init.manifest.input }
+    : {
+        inputShape: [64, 64, 3],
+        bands: plan.bands,
+        pixelScale: Number(o.train.schema.columns.find((c) => c.name === (plan.kind === 'service' ? '' : plan.column))?.metadata?.['pixel_scale'] ?? 0.262),
+        resize: 'crop-or-pad',
+        normalisation: { kind: 'asinh', softening: (await skyNoise(o.train, plan.bands, o.cutouts)).map((s) => Number(s.toPrecision(4))), scale: [0.25, 0.25, 0.25] },
+        nanFill: 0,
+      }
   const target = labelKind(o.task)
   const phot = o.photometry ? photometryColumnsFor(o.task, o.photometry) : undefined
   const photOption = phot ? { photometry: phot } : {}
