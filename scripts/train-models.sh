@@ -23,6 +23,7 @@ mkdir -p "$DATA"
 [ -f "$DATA/merger-train.parquet" ] || $CLI simulate --n 6000 --seed 111 --merger-fraction 0.7 --lens-fraction 0.1 -o "$DATA/merger-train.parquet" --quiet
 [ -f "$DATA/merger-train12k.parquet" ] || $CLI simulate --n 12000 --seed 112 --merger-fraction 0.7 --lens-fraction 0.1 -o "$DATA/merger-train12k.parquet" --quiet
 [ -f "$DATA/merger-train16k.parquet" ] || $CLI simulate --n 16000 --seed 113 --merger-fraction 0.7 --lens-fraction 0.1 -o "$DATA/merger-train16k.parquet" --quiet
+[ -f "$DATA/merger-train12k-b.parquet" ] || $CLI simulate --n 12000 --seed 114 --merger-fraction 0.7 --lens-fraction 0.1 -o "$DATA/merger-train12k-b.parquet" --quiet
 
 common="--validation $DATA/validation.parquet --batch-size 32 --learning-rate 0.002 --seed 1 --model-version 1.0.0"
 for task in ${*:-lens morphology photoz photoz-phot merger}; do
@@ -32,12 +33,13 @@ for task in ${*:-lens morphology photoz photoz-phot merger}; do
     photoz)      dir=models/photoz-small-cnn;       $CLI train "$DATA/train.parquet" $common --task photoz --arch small-cnn --epochs 20 --patience 6 --name photoz-small-cnn -o $dir ;;
     photoz-phot) dir=models/photoz-phot-small-cnn;  $CLI train "$DATA/train.parquet" $common --task photoz --arch small-cnn --photometry g,r,z --epochs 20 --patience 6 --name photoz-phot-small-cnn --model-version 1.1.0 -o $dir ;;
     merger)      dir=models/merger-small4-cnn
-                 # three stages: 1.0.0 from He-normal initialisation on 6,000 merger-rich objects; 1.1.0
-                 # fine-tuned from it on 12,000 new ones and 1.2.0 (shipped) from 1.1.0 on 16,000 more,
-                 # each with the learning rate halved on plateaus
+                 # four stages: 1.0.0 from He-normal initialisation on 6,000 merger-rich objects; 1.1.0
+                 # fine-tuned from it on 12,000 new ones, 1.2.0 from 1.1.0 on 16,000 more and 1.3.0
+                 # (shipped) from 1.2.0 on 12,000 more, each with the learning rate halved on plateaus
                  $CLI train "$DATA/merger-train.parquet" $common --task merger --arch small4-cnn --epochs 40 --patience 6 --name merger-small4-cnn -o "$DATA/merger-small4-cnn-1.0.0"
                  $CLI train "$DATA/merger-train12k.parquet" --validation "$DATA/validation.parquet" --batch-size 32 --learning-rate 0.001 --seed 3 --task merger --arch small4-cnn --epochs 16 --patience 5 --reduce-lr 0.5:2 --init-from "$DATA/merger-small4-cnn-1.0.0" --name merger-small4-cnn --model-version 1.1.0 -o "$DATA/merger-small4-cnn-1.1.0"
-                 $CLI train "$DATA/merger-train16k.parquet" --validation "$DATA/validation.parquet" --batch-size 32 --learning-rate 0.0005 --seed 4 --task merger --arch small4-cnn --epochs 14 --patience 5 --reduce-lr 0.5:2 --init-from "$DATA/merger-small4-cnn-1.1.0" --name merger-small4-cnn --model-version 1.2.0 -o $dir ;;
+                 $CLI train "$DATA/merger-train16k.parquet" --validation "$DATA/validation.parquet" --batch-size 32 --learning-rate 0.0005 --seed 4 --task merger --arch small4-cnn --epochs 14 --patience 5 --reduce-lr 0.5:2 --init-from "$DATA/merger-small4-cnn-1.1.0" --name merger-small4-cnn --model-version 1.2.0 -o "$DATA/merger-small4-cnn-1.2.0"
+                 $CLI train "$DATA/merger-train12k-b.parquet" --validation "$DATA/validation.parquet" --batch-size 32 --learning-rate 0.0003 --seed 5 --task merger --arch small4-cnn --epochs 9 --patience 4 --reduce-lr 0.5:2 --init-from "$DATA/merger-small4-cnn-1.2.0" --name merger-small4-cnn --model-version 1.3.0 -o $dir ;;
     *) echo "unknown model $task (lens, morphology, photoz, photoz-phot, merger)" >&2; exit 2 ;;
   esac
   $CLI calibrate "$dir" "$DATA/calibration.parquet" --passes 30
