@@ -31,7 +31,10 @@ export interface PipelineBenchResult {
   readonly pipelineTrivialRowsPerSec: number
   readonly peakRss10kMb: number
   readonly peakRss1mMb: number
-  /** The same two runs with the V8 heap capped at 192 MB (V8 otherwise grows its heap lazily on long runs). */
+  /** The same two runs with V8's heap tuned as the CLI tunes it (`tuneHeapForStreaming`). */
+  readonly peakRss10kCliMb: number
+  readonly peakRss1mCliMb: number
+  /** The same two runs with the V8 heap capped at 192 MB. */
   readonly peakRss10kCappedMb: number
   readonly peakRss1mCappedMb: number
   /** Live heap (after a full GC) when 10% and 90% of the 1M rows are done, in a separate run: what the pipeline retains. */
@@ -60,16 +63,16 @@ interface StreamRun {
   readonly liveHeapNineTenths?: number
 }
 
-function streamInChild(input: string, output: string, heapMb?: number, flags: readonly string[] = []): StreamRun {
+function streamInChild(input: string, output: string, heapMb?: number, flags: readonly string[] = [], mode: 'library' | 'cli' = 'library'): StreamRun {
   const driver = fileURLToPath(new URL(`./stream-catalog.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url))
   const limit = heapMb ? [`--max-old-space-size=${heapMb}`] : []
-  const args = import.meta.url.endsWith('.ts') ? [...limit, ...flags, '--import', 'tsx', driver, input, output] : [...limit, ...flags, driver, input, output]
+  const args = import.meta.url.endsWith('.ts') ? [...limit, ...flags, '--import', 'tsx', driver, input, output, mode] : [...limit, ...flags, driver, input, output, mode]
   const child = spawnSync(process.execPath, args, { encoding: 'utf8' })
   if (child.status !== 0) throw new Error(`stream driver failed: ${child.stderr.slice(-1000)}`)
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as StreamRun
 }
 
-const peakRssMb = (input: string, output: string, heapMb?: number): number => streamInChild(input, output, heapMb).peakRss / 2 ** 20
+const peakRssMb = (input: string, output: string, heapMb?: number, mode: 'library' | 'cli' = 'library'): number => streamInChild(input, output, heapMb, [], mode).peakRss / 2 ** 20
 
 async function tinyCatalog(path: string, rows: number): Promise<void> {
   // written by our own writer in row groups of 10k: 2×2×1 cutouts [i, 1, 2, 3]
@@ -140,6 +143,8 @@ export async function benchPipeline(rows = 512): Promise<PipelineBenchResult> {
   await tinyCatalog(big, 1_000_000)
   const rss10k = peakRssMb(small, join(TMP, 'rows-10k-out.parquet'))
   const rss1m = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'))
+  const rss10kCli = peakRssMb(small, join(TMP, 'rows-10k-out.parquet'), undefined, 'cli')
+  const rss1mCli = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), undefined, 'cli')
   const rss10kCapped = peakRssMb(small, join(TMP, 'rows-10k-out.parquet'), 192)
   const rss1mCapped = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), 192)
   // its own run: the two forced GCs would lower the peaks above
@@ -147,7 +152,7 @@ export async function benchPipeline(rows = 512): Promise<PipelineBenchResult> {
   await rm(big, { force: true })
   return {
     rows, modelAloneImgPerSec: modelAlone, pipelineModelImgPerSec: pipelineModel, pipelineTrivialRowsPerSec: pipelineTrivial,
-    pipelineModelDropCutoutsImgPerSec: pipelineModelDrop, peakRss10kMb: rss10k, peakRss1mMb: rss1m, peakRss10kCappedMb: rss10kCapped, peakRss1mCappedMb: rss1mCapped,
+    pipelineModelDropCutoutsImgPerSec: pipelineModelDrop, peakRss10kMb: rss10k, peakRss1mMb: rss1m, peakRss10kCliMb: rss10kCli, peakRss1mCliMb: rss1mCli, peakRss10kCappedMb: rss10kCapped, peakRss1mCappedMb: rss1mCapped,
     liveHeap1mTenthMb: (live.liveHeapTenth ?? Number.NaN) / 2 ** 20, liveHeap1mNineTenthsMb: (live.liveHeapNineTenths ?? Number.NaN) / 2 ** 20,
   }
 }

@@ -24,6 +24,7 @@ import type { ModelPayload } from './protocol.js'
 export * from './index.js'
 export { fileBuffer, fileSink, fileStream } from './node/fs-io.js'
 export { nodeWorkerSpawner, nodeWasmPath, nodeWorkerUrl } from './node/spawn-node.js'
+export { DEFAULT_HEAP_GROWING_PERCENT, HEAP_GROWING_ENV, tuneHeapForStreaming, type HeapTuning, type HeapTuningContext } from './node/heap.js'
 
 /**
  * Open a local Parquet or Arrow IPC catalog, recognised by its first bytes.

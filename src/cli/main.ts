@@ -5,6 +5,7 @@
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { errorMessage, isSurveyError } from '../errors.js'
+import { tuneHeapForStreaming } from '../node/heap.js'
 import { packageVersion } from '../node/paths.js'
 import { CLASSIFY_HELP, classifyCommand } from './classify.js'
 import { EVALUATE_HELP, evaluateCommand } from './evaluate.js'
@@ -87,6 +88,13 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
-  const code = await main(process.argv.slice(2))
-  process.exitCode = code
+  let tuned = true
+  try {
+    // streaming runs keep a small live set; without this V8 lets garbage pile up on long runs
+    tuneHeapForStreaming()
+  } catch (error) {
+    process.stderr.write(`survey-classify: ${errorMessage(error)}\n`)
+    tuned = false
+  }
+  process.exitCode = tuned ? await main(process.argv.slice(2)) : EXIT_CODES.option
 }
