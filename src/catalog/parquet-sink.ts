@@ -2,10 +2,11 @@
  * Streaming Parquet writer on hyparquet-writer: rows are buffered up to one
  * row group, encoded, and handed to the sink; the catalog is never held whole.
  */
-import type { KeyValue, SchemaElement } from 'hyparquet'
+import type { DecodedArray, KeyValue, SchemaElement } from 'hyparquet'
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import { SurveyError, errorMessage } from '../errors.js'
 import { CompactFooter } from './parquet-footer.js'
+import { writeRowGroup } from './parquet-row-group.js'
 import { COLUMNS_METADATA_KEY, columnElements, specElements, type ColumnDoc } from './parquet-schema.js'
 import type { ByteSink } from './sink.js'
 import type { NativeSchema } from './source.js'
@@ -86,18 +87,9 @@ export function columnDocs(columns: readonly ColumnSpec[]): Record<string, Colum
   return docs
 }
 
-function toParquetValues(spec: ColumnSpec, values: ColumnValues, element: SchemaElement): unknown[] | ColumnValues {
-  const type = spec.type
-  if (typeof type !== 'string') {
-    // list columns: hyparquet-writer wants plain arrays per row
-    const out = new Array<unknown>(values.length)
-    for (let i = 0; i < values.length; i++) {
-      const v = (values as ArrayLike<unknown>)[i]
-      out[i] = v === null || v === undefined ? null : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v
-    }
-    return out
-  }
-  if (element.type === 'INT64' && !(values instanceof BigInt64Array)) {
+function toParquetValues(spec: ColumnSpec, values: ColumnValues, element: SchemaElement): ColumnValues | unknown[] {
+  // list columns go as they are: typed-array rows take writeRowGroup's fast path
+  if (typeof spec.type === 'string' && element.type === 'INT64' && !(values instanceof BigInt64Array)) {
     return Array.from(values as ArrayLike<unknown>, (v) => (v === null || v === undefined ? null : typeof v === 'bigint' || v instanceof Date ? v : BigInt(Math.trunc(Number(v)))))
   }
   return values
@@ -131,6 +123,8 @@ export function createParquetWriter(sink: ByteSink, schema: CatalogSchema, optio
   // the footer is written by CompactFooter (not writer.finish()), so its size per row group stays small
   const writer = new ParquetWriter({ writer: bytes, schema: elements, codec: options.codec ?? 'SNAPPY', createdBy })
   const footer = new CompactFooter(elements)
+  // hyparquet-writer's own path encodes VARIANT columns; every other schema takes writeRowGroup
+  const variant = elements.some((e) => e.logical_type?.type === 'VARIANT')
   let pending: CatalogChunk[] = []
   let pendingRows = 0
   let rowsWritten = 0
@@ -146,13 +140,13 @@ export function createParquetWriter(sink: ByteSink, schema: CatalogSchema, optio
       })
       const joined = concatValues(parts)
       // min/max statistics of list columns (cutouts, PDFs) are useless for filtering and cost as much as encoding them
-      return { name: spec.name, data: toParquetValues(spec, joined, leafElement.get(spec.name)!) as never, ...(typeof spec.type === 'string' ? {} : { statistics: false }) }
+      return { name: spec.name, data: toParquetValues(spec, joined, leafElement.get(spec.name)!) as DecodedArray, statistics: typeof spec.type === 'string' }
     })
     pending = []
     const rows = pendingRows
     pendingRows = 0
     try {
-      await writer.write({ columnData, rowGroupSize: rows })
+      await (variant ? writer.write({ columnData, rowGroupSize: rows }) : writeRowGroup(writer, columnData, rows))
       footer.takeRowGroups(writer)
       await bytes.flush()
     } catch (cause) {
