@@ -6,8 +6,9 @@
  * collections have been, and a streaming run (a small live set, a torrent of
  * short-lived batches) gets the largest one, about 4×. Memory then depends on
  * how long the run has been going rather than on what it holds: streaming 1M
- * tiny rows peaked at twice the RSS of 10k rows, and a 10,000-row 64×64×3
- * catalog with its cutouts written back at ~760 MB (~440–470 MB with this).
+ * tiny rows peaked at twice the RSS of 10k rows (~1.6× with this), and a
+ * 10,000-row 64×64×3 catalog with its cutouts written back at ~465 MB (~380 MB
+ * with this).
  * `--heap-growing-percent=P` fixes the multiple at 1 + P/100. It is read at
  * every collection, so it can be set once the process runs; it applies to
  * every isolate in the process, workers included. The CLI sets it; library
