@@ -2,6 +2,8 @@
  * `npm run bench`: every benchmark, measured side by side in one run, printed
  * as figures and ratios. Not a test: machines are shared and noisy, so the
  * ratios (measured together) matter more than absolute numbers.
+ * `npm run bench -- pipeline inference` runs only the sections named
+ * (simulator, pipeline, inference, uncertainty).
  */
 import { benchInference, formatInferenceBench } from './inference.js'
 import { benchPipeline } from './pipeline.js'
@@ -10,23 +12,32 @@ import { benchUncertainty, formatUncertaintyBench } from './uncertainty.js'
 
 const line = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`)
 
-console.log('survey-classifier benchmarks (one run, side by side)\n')
-const sim = await benchSimulate(10_000)
-const simTs = await benchSimulate(10_000, false)
-line('simulator: 64×64×3 cutouts/s (wall), 10,000 cutouts', sim.cutoutsPerSecond.toFixed(0))
-line('simulator: cutouts per CPU-second (target ≥ 2000 on one core)', sim.cutoutsPerCpuSecond.toFixed(0))
-line('simulator with the TypeScript FFT: per CPU-second', simTs.cutoutsPerCpuSecond.toFixed(0))
-line('WebAssembly SIMD FFT speed-up of the whole simulator', `${(sim.cutoutsPerCpuSecond / simTs.cutoutsPerCpuSecond).toFixed(2)}×`)
+const SECTIONS = ['simulator', 'pipeline', 'inference', 'uncertainty'] as const
+const asked = process.argv.slice(2)
+for (const a of asked) if (!(SECTIONS as readonly string[]).includes(a)) throw new Error(`unknown benchmark section "${a}" (sections: ${SECTIONS.join(', ')})`)
+const want = (section: (typeof SECTIONS)[number]): boolean => asked.length === 0 || asked.includes(section)
 
-const p = await benchPipeline(512)
-console.log('')
-line('seed CNN alone, wasm, 1 thread: img/s', p.modelAloneImgPerSec.toFixed(1))
-line('full pipeline, seed CNN, wasm, 1 worker: img/s', p.pipelineModelImgPerSec.toFixed(1))
-line('pipeline overhead vs the model alone (target ≤ 5%)', `${((1 - p.pipelineModelImgPerSec / p.modelAloneImgPerSec) * 100).toFixed(1)}%`)
-line('full pipeline, seed CNN, 1 worker, --drop-cutouts: img/s', p.pipelineModelDropCutoutsImgPerSec.toFixed(1))
-line('overhead vs the model alone with --drop-cutouts', `${((1 - p.pipelineModelDropCutoutsImgPerSec / p.modelAloneImgPerSec) * 100).toFixed(1)}%`)
-line('full pipeline, trivial worker, 1 worker: rows/s', p.pipelineTrivialRowsPerSec.toFixed(0))
-line('trivial / model throughput (how far plumbing is from limiting)', `${(p.pipelineTrivialRowsPerSec / p.pipelineModelImgPerSec).toFixed(1)}×`)
+console.log('survey-classifier benchmarks (one run, side by side)\n')
+if (want('simulator')) {
+  const sim = await benchSimulate(10_000)
+  const simTs = await benchSimulate(10_000, false)
+  line('simulator: 64×64×3 cutouts/s (wall), 10,000 cutouts', sim.cutoutsPerSecond.toFixed(0))
+  line('simulator: cutouts per CPU-second (target ≥ 2000 on one core)', sim.cutoutsPerCpuSecond.toFixed(0))
+  line('simulator with the TypeScript FFT: per CPU-second', simTs.cutoutsPerCpuSecond.toFixed(0))
+  line('WebAssembly SIMD FFT speed-up of the whole simulator', `${(sim.cutoutsPerCpuSecond / simTs.cutoutsPerCpuSecond).toFixed(2)}×`)
+
+}
+
+if (want('pipeline')) {
+  const p = await benchPipeline()
+  console.log('')
+  for (const o of p.overheads) {
+    const pct = (rate: number): string => `${((1 - rate / o.modelAloneImgPerSec) * 100).toFixed(1)}%`
+    line(`${o.model} (${o.rows} rows): alone, wasm, 1 thread: img/s`, o.modelAloneImgPerSec.toFixed(1))
+    line('  full pipeline, 1 worker: img/s; overhead (target ≤ 5%)', `${o.pipelineImgPerSec.toFixed(1)}; ${pct(o.pipelineImgPerSec)}`)
+    line('  full pipeline, 1 worker, --drop-cutouts: img/s; overhead', `${o.pipelineDropCutoutsImgPerSec.toFixed(1)}; ${pct(o.pipelineDropCutoutsImgPerSec)}`)
+}
+line('full pipeline, no-model worker, 1 worker, cutouts written: rows/s', p.pipelineTrivialRowsPerSec.toFixed(0))
 line('peak RSS streaming 10k / 1M rows, as the CLI runs (MB; target ≤ 1024, flat)', `${p.peakRss10kCliMb.toFixed(0)} / ${p.peakRss1mCliMb.toFixed(0)}`)
 line('peak RSS ratio 1M / 10k, as the CLI runs', (p.peakRss1mCliMb / p.peakRss10kCliMb).toFixed(2))
 line('peak RSS 10k / 1M rows, library with V8 defaults (MB)', `${p.peakRss10kMb.toFixed(0)} / ${p.peakRss1mMb.toFixed(0)}`)
@@ -35,10 +46,15 @@ line('peak RSS 10k / 1M rows, V8 heap capped at 192 MB (MB)', `${p.peakRss10kCap
 line('peak RSS ratio 1M / 10k, heap capped', (p.peakRss1mCappedMb / p.peakRss10kCappedMb).toFixed(2))
 line('live heap after full GC at 10% / 90% of 1M rows (MB)', `${p.liveHeap1mTenthMb.toFixed(1)} / ${p.liveHeap1mNineTenthsMb.toFixed(1)}`)
 line('live heap ratio 90% / 10% (retained per row: flat = 1.00)', (p.liveHeap1mNineTenthsMb / p.liveHeap1mTenthMb).toFixed(2))
+}
 
-console.log('')
-for (const l of formatInferenceBench(await benchInference())) console.log(l)
+if (want('inference')) {
+  console.log('')
+  for (const l of formatInferenceBench(await benchInference())) console.log(l)
+}
 
-const u = await benchUncertainty()
-console.log('')
-for (const l of formatUncertaintyBench(u)) console.log(l)
+if (want('uncertainty')) {
+  const u = await benchUncertainty()
+  console.log('')
+  for (const l of formatUncertaintyBench(u)) console.log(l)
+}

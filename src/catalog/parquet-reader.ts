@@ -6,6 +6,7 @@ import { parquetMetadataAsync, parquetRead, type FileMetaData } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { SurveyError, errorMessage } from '../errors.js'
 import type { NamedBuffer } from './byte-source.js'
+import { denseListCandidates, readDenseListChunk } from './parquet-dense-lists.js'
 import { arrowSchemaMetadata } from './arrow-schema.js'
 import { COLUMNS_METADATA_KEY, parquetColumnSpecs, type ColumnDoc } from './parquet-schema.js'
 import { checkProjection, type CatalogSource, type ReadOptions } from './source.js'
@@ -89,6 +90,8 @@ async function openParquetFooter(file: NamedBuffer): Promise<CatalogSource> {
 async function* readRowGroups(file: NamedBuffer, metadata: FileMetaData, source: CatalogSource, options: ReadOptions): AsyncGenerator<CatalogChunk> {
   checkProjection(source, options.columns)
   const columns = options.columns ?? source.schema.columns.map((c) => c.name)
+  // dense float lists (cutouts, PDFs) are read as typed-array rows where they can be
+  const candidates = denseListCandidates(metadata)
   let rowStart = 0
   for (const [index, group] of metadata.row_groups.entries()) {
     options.signal?.throwIfAborted()
@@ -96,10 +99,20 @@ async function* readRowGroups(file: NamedBuffer, metadata: FileMetaData, source:
     if (numRows === 0) continue
     const data = columns.map((): unknown[] => [])
     try {
-      await parquetRead({
+      const dense = new Set<string>()
+      for (const [i, column] of columns.entries()) {
+        const path = candidates.get(column)
+        const rows = path ? await readDenseListChunk(file, metadata, index, path, compressors) : undefined
+        if (rows) {
+          data[i] = rows
+          dense.add(column)
+        }
+      }
+      const rest = columns.filter((c) => !dense.has(c))
+      if (rest.length > 0) await parquetRead({
         file,
         metadata,
-        columns: [...columns],
+        columns: rest,
         rowStart,
         rowEnd: rowStart + numRows,
         compressors,
