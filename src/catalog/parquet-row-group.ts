@@ -1,24 +1,30 @@
 /**
- * One Parquet row group through hyparquet-writer's column and page encoders,
- * with a fast path for dense numeric lists (cutouts, PDFs).
+ * One Parquet row group through hyparquet-writer's column machinery, with fast
+ * paths for dense numeric lists (cutouts, PDFs).
  *
  * hyparquet-writer's own `ParquetWriter.write` takes every list as a plain JS
- * array per row and walks it value by value (Dremel) into three more JS arrays;
- * for a 64×64×3 cutout column that is ~37,000 array pushes and ~100 KB of
- * short-lived heap per row, and it made writing cutouts back the main thread's
- * largest cost. A standard 3-level LIST whose rows are all non-empty typed
- * arrays, or non-empty JS arrays of numbers (as hyparquet reads lists), has
- * trivial levels (every element defined; repetition 0 at each row's first
- * element, 1 after), so here they are filled in bulk and the values are one
- * concatenated typed array. Every other column, and a list chunk with a null or
- * empty row or a null element, goes through hyparquet-writer's Dremel encoder
- * as before. Pages, encodings, compression, statistics and indexes are
- * hyparquet-writer's (`writeColumn`), so the bytes are those it would write for
- * the same levels and values.
+ * array per row and walks it value by value (Dremel) into three more JS arrays,
+ * then encodes the levels and PLAIN values value by value; for a 64×64×3
+ * cutout column that made writing cutouts back the main thread's largest cost.
+ * A standard 3-level LIST whose rows are all non-empty typed arrays, or
+ * non-empty JS arrays of numbers, has trivial levels (every element defined;
+ * repetition 0 at each row's first element, 1 after):
+ * - FLOAT and DOUBLE lists written without statistics (the catalog writer's
+ *   lists) are written page by page here: levels as RLE runs, values as the
+ *   typed array's own bytes, compressed with the writer's codec, pages located
+ *   in the offset index (`writeDenseFloatChunk`);
+ * - other dense lists get bulk-filled levels and one concatenated typed array,
+ *   which hyparquet-writer's `writeColumn` encodes into the bytes its own path
+ *   would write.
+ * Every other column, and a list chunk with a null or empty row or a null
+ * element, goes through hyparquet-writer's Dremel encoder and `writeColumn` as
+ * before.
  */
 import type { DecodedArray, SchemaElement, SchemaTree } from 'hyparquet'
 import type { ParquetWriter } from 'hyparquet-writer'
+import { ByteWriter } from 'hyparquet-writer'
 import { writeColumn } from 'hyparquet-writer/src/column.js'
+import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
 import { encodeNestedValues } from 'hyparquet-writer/src/dremel.js'
 import { schemaPathResolver } from 'hyparquet-writer/src/schema.js'
 
@@ -56,7 +62,7 @@ const optional = (e: SchemaElement): boolean => e.repetition_type === 'OPTIONAL'
  * (bigints for INT64), or undefined when the chunk does not
  * qualify (then the generic encoder handles it).
  */
-export function denseListLevels(treePath: SchemaTree[], rows: DecodedArray): LevelData | undefined {
+export function denseListLevels(treePath: SchemaTree[], rows: DecodedArray): (LevelData & { readonly rowLengths: Int32Array }) | undefined {
   if (treePath.length !== 4) return undefined
   const [, list, repeated, leaf] = treePath.map((n) => n.element) as [SchemaElement, SchemaElement, SchemaElement, SchemaElement]
   if (list.converted_type !== 'LIST' && list.logical_type?.type !== 'LIST') return undefined
@@ -92,15 +98,102 @@ export function denseListLevels(treePath: SchemaTree[], rows: DecodedArray): Lev
   }
   const definitionLevels = new Uint8Array(total).fill(maxDefinitionLevel)
   const repetitionLevels = new Uint8Array(total).fill(1)
+  const rowLengths = new Int32Array(rows.length)
   let at = 0
   for (let i = 0; i < rows.length; i++) {
     const row = (rows as ArrayLike<ArrayLike<number | bigint>>)[i]!
     ;(values as { set(a: ArrayLike<number | bigint>, o: number): void }).set(row, at)
     repetitionLevels[at] = 0
+    rowLengths[i] = row.length
     at += row.length
   }
   // the page encoders only index and slice the level arrays, which typed arrays do
-  return { values: values as DecodedArray, definitionLevels: definitionLevels as unknown as number[], repetitionLevels: repetitionLevels as unknown as number[], maxDefinitionLevel }
+  return { values: values as DecodedArray, definitionLevels: definitionLevels as unknown as number[], repetitionLevels: repetitionLevels as unknown as number[], maxDefinitionLevel, rowLengths }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+type ColumnResult = ReturnType<typeof writeColumn>
+type Encoder = Parameters<typeof writeColumn>[0]['column']
+
+/** An RLE run of the RLE/bit-packing hybrid: ULEB128(count << 1), then the value in one byte (bit width ≤ 8). */
+function rleRun(out: ByteWriter, value: number, count: number): void {
+  out.appendVarInt(count * 2)
+  out.appendUint8(value)
+}
+
+/**
+ * A dense FLOAT or DOUBLE list chunk written page by page without per-value
+ * work: repetition levels as two RLE runs per row (0 once, 1 for the rest),
+ * definition levels as one RLE run, values PLAIN as the typed array's own
+ * little-endian bytes, then compressed with the writer's codec. Pages (data
+ * page v2) break at row boundaries once they reach the page size, and each
+ * page is located in the offset index, as hyparquet-writer does. No
+ * statistics and no dictionary: the caller takes this path only for columns
+ * written without statistics, and pixel values rarely repeat.
+ */
+function writeDenseFloatChunk(writer: ParquetWriter, column: Encoder, levels: LevelData, rowLengths: Int32Array): ColumnResult {
+  const out = writer.writer
+  const { element, schemaPath, codec, compressors } = column
+  const values = levels.values as Float32Array | Float64Array
+  const compress = codec === 'UNCOMPRESSED' ? (b: Uint8Array) => b : compressors[codec]!
+  const maxDefinitionLevel = levels.maxDefinitionLevel
+  const offsetStart = out.offset
+  const pageLocations: { offset: bigint, compressed_page_size: number, first_row_index: bigint }[] = []
+  let uncompressedSize = 0
+  let row = 0
+  let at = 0
+  while (row < rowLengths.length) {
+    const firstRow = row
+    const from = at
+    while (row < rowLengths.length && (at - from) * values.BYTES_PER_ELEMENT < PAGE_SIZE) at += rowLengths[row++]!
+    const levelBytes = new ByteWriter()
+    for (let r = firstRow; r < row; r++) {
+      rleRun(levelBytes, 0, 1)
+      if (rowLengths[r]! > 1) rleRun(levelBytes, 1, rowLengths[r]! - 1)
+    }
+    const repetitionBytes = levelBytes.offset
+    rleRun(levelBytes, maxDefinitionLevel, at - from)
+    const raw = values.subarray(from, at)
+    const plain = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
+    const data = compress(plain)
+    const pageOffset = out.offset
+    writePageHeader(out, {
+      type: 'DATA_PAGE_V2',
+      uncompressed_page_size: levelBytes.offset + plain.length,
+      compressed_page_size: levelBytes.offset + data.length,
+      data_page_header_v2: {
+        num_values: at - from,
+        num_nulls: 0,
+        num_rows: row - firstRow,
+        encoding: 'PLAIN',
+        definition_levels_byte_length: levelBytes.offset - repetitionBytes,
+        repetition_levels_byte_length: repetitionBytes,
+        is_compressed: codec !== 'UNCOMPRESSED',
+      },
+    })
+    const headerSize = out.offset - pageOffset
+    out.appendBytes(levelBytes.getBytes())
+    out.appendBytes(data)
+    uncompressedSize += headerSize + levelBytes.offset + plain.length
+    pageLocations.push({ offset: BigInt(pageOffset), compressed_page_size: out.offset - pageOffset, first_row_index: BigInt(firstRow) })
+  }
+  return {
+    chunk: {
+      meta_data: {
+        type: element.type!,
+        encodings: ['PLAIN'],
+        path_in_schema: schemaPath.slice(1).map((e) => e.name),
+        codec,
+        num_values: BigInt(values.length),
+        total_compressed_size: BigInt(out.offset - offsetStart),
+        total_uncompressed_size: BigInt(uncompressedSize),
+        data_page_offset: BigInt(offsetStart),
+      },
+      file_offset: BigInt(offsetStart),
+    },
+    ...(pageLocations.length > 1 ? { offsetIndex: { page_locations: pageLocations } } : {}),
+  }
 }
 
 /** Rows for the generic (Dremel) encoder, which takes repeated values as JS arrays only. */
@@ -127,22 +220,24 @@ export function writeRowGroup(writer: ParquetWriter, columns: readonly RowGroupC
     if (data.length !== numRows) throw new Error(`parquet column ${name} has ${data.length} rows, the row group ${numRows}`)
     for (const treePath of leafPaths(resolve([name]))) {
       const schemaPath = treePath.map((n) => n.element)
-      const result = writeColumn({
-        writer: writer.writer,
-        column: {
-          columnName: schemaPath.slice(1).map((s) => s.name).join('.'),
-          element: schemaPath[schemaPath.length - 1]!,
-          schemaPath,
-          codec: writer.codec,
-          compressors: writer.compressors,
-          stats: statistics,
-          ...(writer.statisticsTruncateLength !== undefined ? { statisticsTruncateLength: writer.statisticsTruncateLength } : {}),
-          pageSize: PAGE_SIZE,
-          columnIndex: false,
-          offsetIndex: true,
-        },
-        pageData: denseListLevels(treePath, data) ?? encodeNestedValues(treePath, treePath.length > 2 ? plainRows(data) : data),
-      })
+      const element = schemaPath[schemaPath.length - 1]!
+      const column: Encoder = {
+        columnName: schemaPath.slice(1).map((s) => s.name).join('.'),
+        element,
+        schemaPath,
+        codec: writer.codec,
+        compressors: writer.compressors,
+        stats: statistics,
+        ...(writer.statisticsTruncateLength !== undefined ? { statisticsTruncateLength: writer.statisticsTruncateLength } : {}),
+        pageSize: PAGE_SIZE,
+        columnIndex: false,
+        offsetIndex: true,
+      }
+      const dense = denseListLevels(treePath, data)
+      const floats = element.type === 'FLOAT' ? Float32Array : element.type === 'DOUBLE' ? Float64Array : undefined
+      const result = dense && floats && !statistics && LITTLE_ENDIAN && (writer.codec === 'UNCOMPRESSED' || writer.compressors[writer.codec])
+        ? writeDenseFloatChunk(writer, column, dense.values instanceof floats ? dense : { ...dense, values: floats.from(dense.values as Float64Array) }, dense.rowLengths)
+        : writeColumn({ writer: writer.writer, column, pageData: dense ?? encodeNestedValues(treePath, treePath.length > 2 ? plainRows(data) : data) })
       chunks.push(result.chunk)
       writer.pendingIndexes.push(result)
     }

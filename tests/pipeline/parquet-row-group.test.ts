@@ -1,14 +1,15 @@
-// The row-group writer's fast path for dense numeric lists (cutouts, PDFs):
-// the bytes are exactly those hyparquet-writer's own ParquetWriter writes for
-// the same rows, chunks that do not qualify (null or empty rows, JS arrays) take
-// the generic path, and DuckDB reads every value back.
+// The row-group writer's fast paths for dense numeric lists (cutouts, PDFs):
+// integer lists keep hyparquet-writer's exact bytes with bulk-filled levels;
+// float lists are written page by page from their own bytes, and hyparquet,
+// DuckDB and the offset index read them back value for value, over several
+// pages and with each codec; chunks that do not qualify take the generic path.
 import { DuckDBInstance } from '@duckdb/node-api'
-import type { SchemaElement } from 'hyparquet'
+import { parquetMetadata, parquetReadObjects, readOffsetIndex, type SchemaElement } from 'hyparquet'
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
+import { schemaPathResolver } from 'hyparquet-writer/src/schema.js'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { schemaPathResolver } from 'hyparquet-writer/src/schema.js'
 import { denseListLevels, writeRowGroup, type RowGroupColumn } from '../../src/catalog/parquet-row-group.js'
 import { createParquetWriter } from '../../src/catalog/parquet-sink.js'
 import { memorySink } from '../../src/catalog/sink.js'
@@ -22,38 +23,18 @@ const list = (name: string, type: SchemaElement['type'], opts: { optionalList?: 
   { name: 'element', type, repetition_type: opts.optionalElement === false ? 'REQUIRED' : 'OPTIONAL', ...(opts.converted ? { converted_type: opts.converted } : {}) },
 ]
 
-const SCHEMA: SchemaElement[] = [
-  { name: 'root', num_children: 8 },
+const schemaOf = (...columns: SchemaElement[][]): SchemaElement[] => [
+  { name: 'root', num_children: columns.length + 1 },
   { name: 'id', type: 'INT64', repetition_type: 'REQUIRED' },
-  ...list('f32', 'FLOAT'),
-  ...list('f64', 'DOUBLE', { optionalList: false, optionalElement: false }),
-  ...list('i16', 'INT32', { converted: 'INT_16' }),
-  ...list('u8', 'INT32', { converted: 'UINT_8', optionalElement: false }),
-  ...list('mixed', 'FLOAT'),
-  ...list('js', 'FLOAT'),
-  ...list('jsnull', 'DOUBLE'),
+  ...columns.flat(),
 ]
 
-function rows(n: number, seed: number): Record<string, unknown[]> {
-  const r = (i: number, j: number): number => Math.sin(seed * 1000 + i * 37 + j) * 1000
-  return {
-    id: Array.from({ length: n }, (_, i) => BigInt(seed * n + i)),
-    f32: Array.from({ length: n }, (_, i) => Float32Array.from({ length: 48 }, (_, j) => r(i, j))),
-    f64: Array.from({ length: n }, (_, i) => Float64Array.from({ length: 1 + (i % 5) }, (_, j) => r(i, j) / 7)),
-    i16: Array.from({ length: n }, (_, i) => Int16Array.from({ length: 12 }, (_, j) => Math.round(r(i, j) * 30))),
-    u8: Array.from({ length: n }, (_, i) => Uint8Array.from({ length: 12 }, (_, j) => (i * 7 + j) & 255)),
-    // not dense: a null row, an empty row and a JS-array row, so the generic encoder takes it
-    mixed: Array.from({ length: n }, (_, i) => (i === 3 ? null : i === 5 ? new Float32Array(0) : i === 8 ? [1.5, 2.5] : Float32Array.of(i, -i))),
-    // JS arrays of numbers, as hyparquet reads lists: the fast path; with a null element: generic
-    js: Array.from({ length: n }, (_, i) => Array.from(Float32Array.from({ length: 9 }, (_, j) => r(i, j)))),
-    jsnull: Array.from({ length: n }, (_, i) => (i === 2 ? [1, null, 3] : [i / 3, i / 7])),
-  }
-}
+const r = (seed: number, i: number, j: number): number => Math.sin(seed * 1000 + i * 37 + j) * 1000
 
-function bytesOf(write: (w: ParquetWriter) => void | Promise<void>): Promise<Uint8Array> {
+function bytesOf(schema: SchemaElement[], codec: 'SNAPPY' | 'UNCOMPRESSED', write: (w: ParquetWriter) => Promise<void>): Promise<Uint8Array> {
   const out = new ByteWriter()
-  const writer = new ParquetWriter({ writer: out, schema: SCHEMA, codec: 'SNAPPY' })
-  return Promise.resolve(write(writer)).then(async () => {
+  const writer = new ParquetWriter({ writer: out, schema, codec })
+  return write(writer).then(async () => {
     await writer.finish()
     return new Uint8Array(out.getBytes())
   })
@@ -61,31 +42,77 @@ function bytesOf(write: (w: ParquetWriter) => void | Promise<void>): Promise<Uin
 
 const toArrays = (values: unknown[]): unknown[] => values.map((v) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v))
 
+/** Write `groups` with hyparquet-writer's ParquetWriter.write (rows as JS arrays) and with writeRowGroup. */
+async function both(schema: SchemaElement[], groups: Record<string, unknown[]>[], codec: 'SNAPPY' | 'UNCOMPRESSED' = 'SNAPPY'): Promise<{ reference: Uint8Array, ours: Uint8Array }> {
+  const reference = await bytesOf(schema, codec, async (w) => {
+    for (const g of groups) await w.write({ columnData: Object.entries(g).map(([name, data]) => ({ name, data: toArrays(data) as never, statistics: name === 'id' })), rowGroupSize: g['id']!.length })
+  })
+  const ours = await bytesOf(schema, codec, async (w) => {
+    for (const g of groups) await writeRowGroup(w, Object.entries(g).map(([name, data]): RowGroupColumn => ({ name, data: data as never, statistics: name === 'id' })), g['id']!.length)
+  })
+  return { reference, ours }
+}
+
+async function duckRows(bytes: Uint8Array, name: string, columns: string): Promise<unknown[][]> {
+  await mkdir(TMP, { recursive: true })
+  const path = join(TMP, name)
+  await writeFile(path, bytes)
+  const db = await (await DuckDBInstance.create(':memory:')).connect()
+  const rows = (await db.runAndReadAll(`select ${columns} from '${path}' order by id`)).getRowsJS()
+  db.closeSync()
+  return rows
+}
+
+const readAll = (bytes: Uint8Array): Promise<Record<string, unknown>[]> => parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer })
+
 describe('writeRowGroup', () => {
-  it('writes the bytes hyparquet-writer writes for the same rows, fast path or not', async () => {
+  it('writes integer lists and lists that are not dense with the bytes hyparquet-writer writes', async () => {
+    const schema = schemaOf(list('i16', 'INT32', { converted: 'INT_16' }), list('u8', 'INT32', { converted: 'UINT_8', optionalElement: false }), list('mixed', 'FLOAT'), list('jsnull', 'DOUBLE'))
+    const rows = (n: number, seed: number): Record<string, unknown[]> => ({
+      id: Array.from({ length: n }, (_, i) => BigInt(seed * n + i)),
+      i16: Array.from({ length: n }, (_, i) => Int16Array.from({ length: 12 }, (_, j) => Math.round(r(seed, i, j) * 30))),
+      u8: Array.from({ length: n }, (_, i) => Uint8Array.from({ length: 12 }, (_, j) => (i * 7 + j) & 255)),
+      // a null row, an empty row and a JS-array row; a null element: the generic encoder
+      mixed: Array.from({ length: n }, (_, i) => (i === 3 ? null : i === 5 ? new Float32Array(0) : i === 8 ? [1.5, 2.5] : Float32Array.of(i, -i))),
+      jsnull: Array.from({ length: n }, (_, i) => (i === 2 ? [1, null, 3] : [i / 3, i / 7])),
+    })
     const groups = [rows(300, 1), rows(17, 2)]
-    const reference = await bytesOf(async (w) => {
-      for (const g of groups) {
-        await w.write({ columnData: Object.entries(g).map(([name, data]) => ({ name, data: toArrays(data) as never, statistics: name === 'id' })), rowGroupSize: g['id']!.length })
-      }
-    })
-    const ours = await bytesOf(async (w) => {
-      for (const g of groups) {
-        const columns: RowGroupColumn[] = Object.entries(g).map(([name, data]) => ({ name, data: data as never, statistics: name === 'id' }))
-        await writeRowGroup(w, columns, g['id']!.length)
-      }
-    })
-    // the typed-array lists took the fast path, the mixed one the generic encoder
-    const resolve = schemaPathResolver(SCHEMA)
+    const resolve = schemaPathResolver(schema)
     const leaf = (name: string) => { const p = resolve([name]); return [...p, p.at(-1)!.children[0]!, p.at(-1)!.children[0]!.children[0]!] }
-    for (const name of ['f32', 'f64', 'i16', 'u8', 'js']) expect(denseListLevels(leaf(name), groups[0]![name] as never), name).toBeDefined()
+    for (const name of ['i16', 'u8']) expect(denseListLevels(leaf(name), groups[0]![name] as never), name).toBeDefined()
     for (const name of ['mixed', 'jsnull']) expect(denseListLevels(leaf(name), groups[0]![name] as never), name).toBeUndefined()
-    expect(ours.length).toBe(reference.length)
+    const { reference, ours } = await both(schema, groups)
     expect(Buffer.compare(Buffer.from(ours), Buffer.from(reference))).toBe(0)
   })
 
+  for (const codec of ['SNAPPY', 'UNCOMPRESSED'] as const) {
+    it(`writes dense float lists page by page that hyparquet and DuckDB read back value for value (${codec})`, async () => {
+      const schema = schemaOf(list('f32', 'FLOAT'), list('f64', 'DOUBLE', { optionalList: false, optionalElement: false }), list('js', 'FLOAT'), list('f32as64', 'DOUBLE'))
+      // 2,048 floats a row: 128 rows make a 1 MiB page, so each chunk spans several pages
+      const rows = (n: number, seed: number): Record<string, unknown[]> => ({
+        id: Array.from({ length: n }, (_, i) => BigInt(seed * 1000 + i)),
+        f32: Array.from({ length: n }, (_, i) => Float32Array.from({ length: 2048 }, (_, j) => r(seed, i, j))),
+        f64: Array.from({ length: n }, (_, i) => Float64Array.from({ length: 1 + (i % 5) }, (_, j) => r(seed, i, j) / 7)),
+        js: Array.from({ length: n }, (_, i) => Array.from(Float32Array.from({ length: 9 }, (_, j) => r(seed, i, j)))),
+        f32as64: Array.from({ length: n }, (_, i) => Float32Array.of(r(seed, i, 0), i)),
+      })
+      const groups = [rows(300, 1), rows(17, 2)]
+      const { reference, ours } = await both(schema, groups, codec)
+      expect(Buffer.compare(Buffer.from(ours), Buffer.from(reference))).not.toBe(0)
+      const expected = groups.flatMap((g) => g['id']!.map((_, i) => Object.fromEntries(Object.entries(g).map(([k, v]) => [k, k === 'id' ? v[i] : Array.from(v[i] as ArrayLike<number>)]))))
+      for (const bytes of [ours, reference]) expect(await readAll(bytes)).toEqual(expected)
+      const duck = await duckRows(ours, `dense-${codec}.parquet`, 'id, f32, f64, js, f32as64')
+      expect(duck.map(([id, ...rest]) => [Number(id), ...rest])).toEqual(expected.map((e) => [Number(e['id']), e['f32'], e['f64'], e['js'], e['f32as64']]))
+      // the 300-row chunk of f32 spans three pages, each in the offset index
+      const metadata = parquetMetadata(ours.buffer.slice(ours.byteOffset, ours.byteOffset + ours.byteLength) as ArrayBuffer)
+      const chunk = metadata.row_groups[0]!.columns[1]!
+      expect(chunk.meta_data!.encodings).toEqual(['PLAIN'])
+      const offsetIndex = readOffsetIndex({ view: new DataView(ours.buffer, ours.byteOffset + Number(chunk.offset_index_offset), chunk.offset_index_length!), offset: 0 })
+      expect(offsetIndex.page_locations.map((p) => Number(p.first_row_index))).toEqual([0, 128, 256])
+    })
+  }
+
   it('writes cutout columns DuckDB reads back value for value, through the catalog writer', async () => {
-    await mkdir(TMP, { recursive: true })
     const schema: CatalogSchema = {
       columns: [{ name: 'id', type: 'int64' }, { name: 'cutout', type: { list: 'float32' } }, { name: 'pdf', type: { list: 'float64' } }],
       metadata: {},
@@ -99,11 +126,7 @@ describe('writeRowGroup', () => {
       await writer.write({ rowStart: start, numRows: 50, columns: { id: BigInt64Array.from({ length: 50 }, (_, i) => BigInt(start + i)), cutout: cutout.slice(start, start + 50), pdf: pdf.slice(start, start + 50) } })
     }
     await writer.close()
-    const path = join(TMP, 'cutouts.parquet')
-    await writeFile(path, sink.bytes())
-    const db = await (await DuckDBInstance.create(':memory:')).connect()
-    const got = (await db.runAndReadAll(`select id, cutout, pdf from '${path}' order by id`)).getRowsJS()
-    db.closeSync()
+    const got = await duckRows(sink.bytes(), 'cutouts.parquet', 'id, cutout, pdf')
     expect(got.length).toBe(n)
     for (let i = 0; i < n; i++) {
       const [id, c, p] = got[i] as [bigint, number[], number[] | null]
