@@ -62,7 +62,7 @@ const optional = (e: SchemaElement): boolean => e.repetition_type === 'OPTIONAL'
  * (bigints for INT64), or undefined when the chunk does not
  * qualify (then the generic encoder handles it).
  */
-export function denseListLevels(treePath: SchemaTree[], rows: DecodedArray): (LevelData & { readonly rowLengths: Int32Array }) | undefined {
+export function denseListLevels(treePath: SchemaTree[], rows: DecodedArray): LevelData | undefined {
   if (treePath.length !== 4) return undefined
   const [, list, repeated, leaf] = treePath.map((n) => n.element) as [SchemaElement, SchemaElement, SchemaElement, SchemaElement]
   if (list.converted_type !== 'LIST' && list.logical_type?.type !== 'LIST') return undefined
@@ -98,17 +98,15 @@ export function denseListLevels(treePath: SchemaTree[], rows: DecodedArray): (Le
   }
   const definitionLevels = new Uint8Array(total).fill(maxDefinitionLevel)
   const repetitionLevels = new Uint8Array(total).fill(1)
-  const rowLengths = new Int32Array(rows.length)
   let at = 0
   for (let i = 0; i < rows.length; i++) {
     const row = (rows as ArrayLike<ArrayLike<number | bigint>>)[i]!
     ;(values as { set(a: ArrayLike<number | bigint>, o: number): void }).set(row, at)
     repetitionLevels[at] = 0
-    rowLengths[i] = row.length
     at += row.length
   }
   // the page encoders only index and slice the level arrays, which typed arrays do
-  return { values: values as DecodedArray, definitionLevels: definitionLevels as unknown as number[], repetitionLevels: repetitionLevels as unknown as number[], maxDefinitionLevel, rowLengths }
+  return { values: values as DecodedArray, definitionLevels: definitionLevels as unknown as number[], repetitionLevels: repetitionLevels as unknown as number[], maxDefinitionLevel }
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
@@ -125,19 +123,20 @@ function rleRun(out: ByteWriter, value: number, count: number): void {
 /**
  * A dense FLOAT or DOUBLE list chunk written page by page without per-value
  * work: repetition levels as two RLE runs per row (0 once, 1 for the rest),
- * definition levels as one RLE run, values PLAIN as the typed array's own
- * little-endian bytes, then compressed with the writer's codec. Pages (data
+ * definition levels as one RLE run, values PLAIN: the rows copied into a
+ * typed array of the leaf's type, whose little-endian bytes are the page's,
+ * then compressed with the writer's codec. Pages (data
  * page v2) break at row boundaries once they reach the page size, and each
  * page is located in the offset index, as hyparquet-writer does. No
  * statistics and no dictionary: the caller takes this path only for columns
  * written without statistics, and pixel values rarely repeat.
  */
-function writeDenseFloatChunk(writer: ParquetWriter, column: Encoder, levels: LevelData, rowLengths: Int32Array): ColumnResult {
+function writeDenseFloatChunk(writer: ParquetWriter, column: Encoder, rows: readonly ArrayLike<number>[], maxDefinitionLevel: number): ColumnResult {
   const out = writer.writer
   const { element, schemaPath, codec, compressors } = column
-  const values = levels.values as Float32Array | Float64Array
+  const Values = element.type === 'FLOAT' ? Float32Array : Float64Array
   const compress = codec === 'UNCOMPRESSED' ? (b: Uint8Array) => b : compressors[codec]!
-  const maxDefinitionLevel = levels.maxDefinitionLevel
+  const rowLengths = Int32Array.from(rows, (r) => r.length)
   const offsetStart = out.offset
   const pageLocations: { offset: bigint, compressed_page_size: number, first_row_index: bigint }[] = []
   let uncompressedSize = 0
@@ -146,7 +145,7 @@ function writeDenseFloatChunk(writer: ParquetWriter, column: Encoder, levels: Le
   while (row < rowLengths.length) {
     const firstRow = row
     const from = at
-    while (row < rowLengths.length && (at - from) * values.BYTES_PER_ELEMENT < PAGE_SIZE) at += rowLengths[row++]!
+    while (row < rowLengths.length && (at - from) * Values.BYTES_PER_ELEMENT < PAGE_SIZE) at += rowLengths[row++]!
     const levelBytes = new ByteWriter()
     for (let r = firstRow; r < row; r++) {
       rleRun(levelBytes, 0, 1)
@@ -154,8 +153,10 @@ function writeDenseFloatChunk(writer: ParquetWriter, column: Encoder, levels: Le
     }
     const repetitionBytes = levelBytes.offset
     rleRun(levelBytes, maxDefinitionLevel, at - from)
-    const raw = values.subarray(from, at)
-    const plain = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
+    // the page's PLAIN values: the rows copied (and converted where the types differ) into place
+    const page = new Values(at - from)
+    for (let r = firstRow, o = 0; r < row; o += rowLengths[r++]!) page.set(rows[r]!, o)
+    const plain = new Uint8Array(page.buffer)
     const data = compress(plain)
     const pageOffset = out.offset
     writePageHeader(out, {
@@ -185,7 +186,7 @@ function writeDenseFloatChunk(writer: ParquetWriter, column: Encoder, levels: Le
         encodings: ['PLAIN'],
         path_in_schema: schemaPath.slice(1).map((e) => e.name),
         codec,
-        num_values: BigInt(values.length),
+        num_values: BigInt(at),
         total_compressed_size: BigInt(out.offset - offsetStart),
         total_uncompressed_size: BigInt(uncompressedSize),
         data_page_offset: BigInt(offsetStart),
@@ -194,6 +195,33 @@ function writeDenseFloatChunk(writer: ParquetWriter, column: Encoder, levels: Le
     },
     ...(pageLocations.length > 1 ? { offsetIndex: { page_locations: pageLocations } } : {}),
   }
+}
+
+/**
+ * The rows of a standard 3-level FLOAT or DOUBLE list column when all are
+ * non-empty float typed arrays or non-empty JS arrays of numbers, with the
+ * column's maximum definition level; undefined otherwise.
+ */
+function denseFloatRows(treePath: SchemaTree[], rows: DecodedArray): { rows: ArrayLike<number>[], maxDefinitionLevel: number } | undefined {
+  if (treePath.length !== 4 || rows.length === 0) return undefined
+  const [, list, repeated, leaf] = treePath.map((n) => n.element) as [SchemaElement, SchemaElement, SchemaElement, SchemaElement]
+  if (list.converted_type !== 'LIST' && list.logical_type?.type !== 'LIST') return undefined
+  if (list.repetition_type === 'REPEATED' || repeated.repetition_type !== 'REPEATED' || leaf.repetition_type === 'REPEATED') return undefined
+  if ((leaf.type !== 'FLOAT' && leaf.type !== 'DOUBLE') || leaf.converted_type !== undefined || leaf.logical_type !== undefined) return undefined
+  const out: ArrayLike<number>[] = new Array(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const row = (rows as ArrayLike<unknown>)[i]
+    if (row instanceof Float32Array || row instanceof Float64Array) {
+      if (row.length === 0) return undefined
+    } else if (Array.isArray(row)) {
+      if (row.length === 0) return undefined
+      for (let j = 0; j < row.length; j++) if (typeof row[j] !== 'number') return undefined
+    } else {
+      return undefined
+    }
+    out[i] = row as ArrayLike<number>
+  }
+  return { rows: out, maxDefinitionLevel: (list.repetition_type === 'OPTIONAL' ? 1 : 0) + 1 + (leaf.repetition_type === 'OPTIONAL' ? 1 : 0) }
 }
 
 /** Rows for the generic (Dremel) encoder, which takes repeated values as JS arrays only. */
@@ -233,11 +261,10 @@ export function writeRowGroup(writer: ParquetWriter, columns: readonly RowGroupC
         columnIndex: false,
         offsetIndex: true,
       }
-      const dense = denseListLevels(treePath, data)
-      const floats = element.type === 'FLOAT' ? Float32Array : element.type === 'DOUBLE' ? Float64Array : undefined
-      const result = dense && floats && !statistics && LITTLE_ENDIAN && (writer.codec === 'UNCOMPRESSED' || writer.compressors[writer.codec])
-        ? writeDenseFloatChunk(writer, column, dense.values instanceof floats ? dense : { ...dense, values: floats.from(dense.values as Float64Array) }, dense.rowLengths)
-        : writeColumn({ writer: writer.writer, column, pageData: dense ?? encodeNestedValues(treePath, treePath.length > 2 ? plainRows(data) : data) })
+      const floats = !statistics && LITTLE_ENDIAN && (writer.codec === 'UNCOMPRESSED' || writer.compressors[writer.codec]) ? denseFloatRows(treePath, data) : undefined
+      const result = floats
+        ? writeDenseFloatChunk(writer, column, floats.rows, floats.maxDefinitionLevel)
+        : writeColumn({ writer: writer.writer, column, pageData: denseListLevels(treePath, data) ?? encodeNestedValues(treePath, treePath.length > 2 ? plainRows(data) : data) })
       chunks.push(result.chunk)
       writer.pendingIndexes.push(result)
     }
