@@ -11,8 +11,8 @@
  * repetition 0 at each row's first element, 1 after):
  * - FLOAT and DOUBLE lists written without statistics (the catalog writer's
  *   lists) are written page by page here: levels as RLE runs, values as the
- *   typed array's own bytes, compressed with the writer's codec, pages located
- *   in the offset index (`writeDenseFloatChunk`);
+ *   bytes of a typed array the rows are copied into, compressed with the
+ *   writer's codec, pages located in the offset index (`writeDenseFloatChunk`);
  * - other dense lists get bulk-filled levels and one concatenated typed array,
  *   which hyparquet-writer's `writeColumn` encodes into the bytes its own path
  *   would write.
