@@ -8,10 +8,11 @@
  * assembly: each row is the run of values between two repetition-level zeros.
  * Here hyparquet's page functions (header, decompression) read the column
  * chunk; a data page v2 with PLAIN values has its level runs walked without
- * materialising them (`readDensePageV2`), other pages are decoded by hyparquet;
- * each row becomes a `subarray` of the page's values: no copy. A chunk with a dictionary page, a null or
- * empty list or a null element is left to hyparquet (`undefined` is
- * returned), so its values come out exactly as before, as JS arrays.
+ * materialising them (`readDensePageV2`), other pages are decoded by
+ * hyparquet; each row becomes a `subarray` of the page's values: no copy. A
+ * chunk with a dictionary page, a null or empty list or a null element is left
+ * to hyparquet (`undefined` is returned), so its values come out exactly as
+ * before, as JS arrays.
  */
 import type { ColumnMetaData, CompressionCodec, FileMetaData, PageHeader, SchemaElement, SchemaTree } from 'hyparquet'
 import { parquetHeader } from 'hyparquet/src/column.js'

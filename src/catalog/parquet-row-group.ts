@@ -59,8 +59,8 @@ const optional = (e: SchemaElement): boolean => e.repetition_type === 'OPTIONAL'
 /**
  * Levels and values of a standard 3-level list column whose rows are all
  * non-empty typed arrays of one kind or all non-empty JS arrays of numbers
- * (bigints for INT64), or undefined when the chunk does not
- * qualify (then the generic encoder handles it).
+ * (bigints for INT64), or undefined when the chunk does not qualify (then the
+ * generic encoder handles it).
  */
 export function denseListLevels(treePath: SchemaTree[], rows: DecodedArray): LevelData | undefined {
   if (treePath.length !== 4) return undefined
@@ -125,9 +125,9 @@ function rleRun(out: ByteWriter, value: number, count: number): void {
  * work: repetition levels as two RLE runs per row (0 once, 1 for the rest),
  * definition levels as one RLE run, values PLAIN: the rows copied into a
  * typed array of the leaf's type, whose little-endian bytes are the page's,
- * then compressed with the writer's codec. Pages (data
- * page v2) break at row boundaries once they reach the page size, and each
- * page is located in the offset index, as hyparquet-writer does. No
+ * then compressed with the writer's codec. Pages (data page v2) break at row
+ * boundaries once they reach the page size, and each page is located in the
+ * offset index, as hyparquet-writer does. No
  * statistics and no dictionary: the caller takes this path only for columns
  * written without statistics, and pixel values rarely repeat.
  */
