@@ -14,7 +14,7 @@
  * to hyparquet (`undefined` is returned), so its values come out exactly as
  * before, as JS arrays.
  */
-import type { ColumnMetaData, CompressionCodec, FileMetaData, PageHeader, SchemaElement, SchemaTree } from 'hyparquet'
+import type { ColumnMetaData, CompressionCodec, FileMetaData, PageHeader, SchemaTree } from 'hyparquet'
 import { parquetHeader } from 'hyparquet/src/column.js'
 import { DEFAULT_PARSERS, convertWithDictionary } from 'hyparquet/src/convert.js'
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js'
@@ -22,6 +22,7 @@ import { parquetSchema } from 'hyparquet/src/metadata.js'
 import { getMaxDefinitionLevel } from 'hyparquet/src/schema.js'
 import type { Compressors } from 'hyparquet/src/types.js'
 import type { NamedBuffer } from './byte-source.js'
+import { LITTLE_ENDIAN, standardListLeaf } from './parquet-schema.js'
 
 type FloatRows = (Float32Array | Float64Array)[]
 
@@ -33,12 +34,9 @@ export function denseListCandidates(metadata: FileMetaData): Map<string, SchemaT
     const repeated = column.children[0]
     const leaf = repeated?.children[0]
     if (!repeated || !leaf || column.children.length !== 1 || repeated.children.length !== 1 || leaf.children.length !== 0) continue
-    const e: SchemaElement = column.element
-    if (e.converted_type !== 'LIST' && e.logical_type?.type !== 'LIST') continue
-    if (e.repetition_type === 'REPEATED' || repeated.element.repetition_type !== 'REPEATED' || leaf.element.repetition_type === 'REPEATED') continue
-    if (leaf.element.type !== 'FLOAT' && leaf.element.type !== 'DOUBLE') continue
-    if (leaf.element.converted_type !== undefined || leaf.element.logical_type !== undefined) continue
-    out.set(e.name, [root, column, repeated, leaf])
+    const element = standardListLeaf(column.element, repeated.element, leaf.element)
+    if (!element || (element.type !== 'FLOAT' && element.type !== 'DOUBLE') || element.converted_type !== undefined || element.logical_type !== undefined) continue
+    out.set(column.element.name, [root, column, repeated, leaf])
   }
   return out
 }
@@ -115,8 +113,6 @@ function readDensePageV2(compressed: Uint8Array, header: PageHeader, maxDefiniti
   const values = type === 'FLOAT' ? new Float32Array(aligned.buffer, aligned.byteOffset, n) : new Float64Array(aligned.buffer, aligned.byteOffset, n)
   return { values: LITTLE_ENDIAN ? values : values.slice(), starts }
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 /**
  * Append a page's rows (`starts`: the index of each row's first value); values

@@ -27,6 +27,8 @@ import { writeColumn } from 'hyparquet-writer/src/column.js'
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
 import { encodeNestedValues } from 'hyparquet-writer/src/dremel.js'
 import { schemaPathResolver } from 'hyparquet-writer/src/schema.js'
+import { getMaxDefinitionLevel } from 'hyparquet/src/schema.js'
+import { LITTLE_ENDIAN, standardListLeaf } from './parquet-schema.js'
 
 /** One column of a row group: its top-level name and one value per row. */
 export interface RowGroupColumn {
@@ -54,7 +56,10 @@ function leafPaths(path: SchemaTree[]): SchemaTree[][] {
   return node.children.length === 0 ? [path] : node.children.flatMap((child) => leafPaths([...path, child]))
 }
 
-const optional = (e: SchemaElement): boolean => e.repetition_type === 'OPTIONAL'
+/** The leaf of a standard 3-level LIST column's schema path (root first), or undefined. */
+function listLeaf(treePath: SchemaTree[]): SchemaElement | undefined {
+  return treePath.length === 4 ? standardListLeaf(treePath[1]!.element, treePath[2]!.element, treePath[3]!.element) : undefined
+}
 
 /**
  * Levels and values of a standard 3-level list column whose rows are all
@@ -63,16 +68,14 @@ const optional = (e: SchemaElement): boolean => e.repetition_type === 'OPTIONAL'
  * generic encoder handles it).
  */
 export function denseListLevels(treePath: SchemaTree[], rows: DecodedArray): LevelData | undefined {
-  if (treePath.length !== 4) return undefined
-  const [, list, repeated, leaf] = treePath.map((n) => n.element) as [SchemaElement, SchemaElement, SchemaElement, SchemaElement]
-  if (list.converted_type !== 'LIST' && list.logical_type?.type !== 'LIST') return undefined
-  if (list.repetition_type === 'REPEATED' || repeated.repetition_type !== 'REPEATED' || leaf.repetition_type === 'REPEATED') return undefined
+  const leaf = listLeaf(treePath)
+  if (!leaf) return undefined
   if (leaf.converted_type !== undefined && !/^U?INT_(8|16|32)$/.test(leaf.converted_type)) return undefined
   if (leaf.logical_type !== undefined && leaf.logical_type.type !== 'INTEGER') return undefined
   const kinds = leaf.type ? DENSE_LEAF[leaf.type] : undefined
   if (!kinds || rows.length === 0) return undefined
   const first = (rows as ArrayLike<unknown>)[0]
-  const maxDefinitionLevel = (optional(list) ? 1 : 0) + 1 + (optional(leaf) ? 1 : 0)
+  const maxDefinitionLevel = getMaxDefinitionLevel(treePath)
   let total = 0
   let values: Typed
   if (Array.isArray(first)) {
@@ -108,8 +111,6 @@ export function denseListLevels(treePath: SchemaTree[], rows: DecodedArray): Lev
   // the page encoders only index and slice the level arrays, which typed arrays do
   return { values: values as DecodedArray, definitionLevels: definitionLevels as unknown as number[], repetitionLevels: repetitionLevels as unknown as number[], maxDefinitionLevel }
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 type ColumnResult = ReturnType<typeof writeColumn>
 type Encoder = Parameters<typeof writeColumn>[0]['column']
@@ -203,11 +204,8 @@ function writeDenseFloatChunk(writer: ParquetWriter, column: Encoder, rows: read
  * column's maximum definition level; undefined otherwise.
  */
 function denseFloatRows(treePath: SchemaTree[], rows: DecodedArray): { rows: ArrayLike<number>[], maxDefinitionLevel: number } | undefined {
-  if (treePath.length !== 4 || rows.length === 0) return undefined
-  const [, list, repeated, leaf] = treePath.map((n) => n.element) as [SchemaElement, SchemaElement, SchemaElement, SchemaElement]
-  if (list.converted_type !== 'LIST' && list.logical_type?.type !== 'LIST') return undefined
-  if (list.repetition_type === 'REPEATED' || repeated.repetition_type !== 'REPEATED' || leaf.repetition_type === 'REPEATED') return undefined
-  if ((leaf.type !== 'FLOAT' && leaf.type !== 'DOUBLE') || leaf.converted_type !== undefined || leaf.logical_type !== undefined) return undefined
+  const leaf = listLeaf(treePath)
+  if (!leaf || rows.length === 0 || (leaf.type !== 'FLOAT' && leaf.type !== 'DOUBLE') || leaf.converted_type !== undefined || leaf.logical_type !== undefined) return undefined
   const out: ArrayLike<number>[] = new Array(rows.length)
   for (let i = 0; i < rows.length; i++) {
     const row = (rows as ArrayLike<unknown>)[i]
@@ -221,7 +219,7 @@ function denseFloatRows(treePath: SchemaTree[], rows: DecodedArray): { rows: Arr
     }
     out[i] = row as ArrayLike<number>
   }
-  return { rows: out, maxDefinitionLevel: (list.repetition_type === 'OPTIONAL' ? 1 : 0) + 1 + (leaf.repetition_type === 'OPTIONAL' ? 1 : 0) }
+  return { rows: out, maxDefinitionLevel: getMaxDefinitionLevel(treePath) }
 }
 
 /** Rows for the generic (Dremel) encoder, which takes repeated values as JS arrays only. */

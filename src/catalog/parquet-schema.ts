@@ -61,6 +61,21 @@ function leafType(e: SchemaElement): ScalarType | undefined {
   }
 }
 
+/**
+ * The leaf element of a standard 3-level LIST column (`<list> (LIST)` →
+ * `repeated group` → one primitive element), given its three elements from the
+ * column down; undefined for any other shape (2-level lists, nested lists,
+ * repeated leaves).
+ */
+export function standardListLeaf(column: SchemaElement, repeated: SchemaElement, leaf: SchemaElement): SchemaElement | undefined {
+  if (column.converted_type !== 'LIST' && column.logical_type?.type !== 'LIST') return undefined
+  if (column.repetition_type === 'REPEATED' || repeated.repetition_type !== 'REPEATED' || leaf.repetition_type === 'REPEATED' || !leaf.type) return undefined
+  return leaf
+}
+
+/** Whether typed arrays on this platform hold Parquet's little-endian PLAIN bytes as they are. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
 /** The logical type of a top-level Parquet column, or undefined for shapes the library does not interpret (structs, maps). */
 export function parquetColumnType(node: Node): LogicalType | undefined {
   const e = node.element
