@@ -98,35 +98,37 @@ async function* readRowGroups(file: NamedBuffer, metadata: FileMetaData, source:
     const numRows = Number(group.num_rows)
     if (numRows === 0) continue
     const data = columns.map((): unknown[] => [])
+    const read = (names: string[]): Promise<void> => parquetRead({
+      file,
+      metadata,
+      columns: names,
+      rowStart,
+      rowEnd: rowStart + numRows,
+      compressors,
+      utf8: false,
+      onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
+        const into = data[columns.indexOf(columnName)]
+        if (!into) return
+        // chunks may extend outside the requested range
+        const from = Math.max(rowStart, chunkStart)
+        const to = Math.min(rowStart + numRows, chunkEnd)
+        for (let r = from; r < to; r++) into[r - rowStart] = columnData[r - chunkStart]
+      },
+    })
     try {
-      const dense = new Set<string>()
-      for (const [i, column] of columns.entries()) {
-        const path = candidates.get(column)
-        const rows = path ? await readDenseListChunk(file, metadata, index, path, compressors) : undefined
-        if (rows) {
-          data[i] = rows
-          dense.add(column)
-        }
-      }
-      const rest = columns.filter((c) => !dense.has(c))
-      if (rest.length > 0) await parquetRead({
-        file,
-        metadata,
-        columns: rest,
-        rowStart,
-        rowEnd: rowStart + numRows,
-        compressors,
-        utf8: false,
-        onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
-          const at = columns.indexOf(columnName)
-          const into = data[at]
-          if (!into) return
-          // chunks may extend outside the requested range
-          const from = Math.max(rowStart, chunkStart)
-          const to = Math.min(rowStart + numRows, chunkEnd)
-          for (let r = from; r < to; r++) into[r - rowStart] = columnData[r - chunkStart]
-        },
+      // the dense-list candidates and the other columns are fetched at the same time;
+      // a candidate chunk that turns out not to be dense is then read by hyparquet
+      const dense = columns.filter((c) => candidates.has(c))
+      const others = columns.filter((c) => !candidates.has(c))
+      const [denseRows] = await Promise.all([
+        Promise.all(dense.map((c) => readDenseListChunk(file, metadata, index, candidates.get(c)!, compressors))),
+        others.length > 0 ? read(others) : undefined,
+      ])
+      dense.forEach((c, i) => {
+        if (denseRows[i]) data[columns.indexOf(c)] = denseRows[i]
       })
+      const fallback = dense.filter((_, i) => !denseRows[i])
+      if (fallback.length > 0) await read(fallback)
     } catch (cause) {
       throw new SurveyError('input', `catalog ${source.name}: row group ${index} (rows ${rowStart}–${rowStart + numRows - 1}) could not be read: ${errorMessage(cause)}`, { cause })
     }
