@@ -106,4 +106,24 @@ describe('the CLI under Deno', () => {
     // same backend, same seed: the same numbers, bit for bit
     expect(fromDeno.map(({ cutout: _c, ...rest }) => rest)).toEqual(fromNode.map(({ cutout: _c, ...rest }) => rest))
   })
+
+  it('`deno run -A src/cli/main.ts train` trains the weights the Node CLI trains, bit for bit', async () => {
+    const env = { ...process.env, NO_COLOR: '1' }
+    const catalog = join(tmp, 'train.parquet')
+    await exec(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'simulate', '--n', '64', '--seed', '5', '--size', '32', '-o', catalog, '--quiet'], { cwd: ROOT, env, timeout: 120_000 })
+    const args = (out: string) => ['train', catalog, '--task', 'morphology', '--arch', 'small-cnn', '--epochs', '2', '--batch-size', '16', '--seed', '3', '-o', out]
+    const denoDir = join(tmp, 'deno-trained')
+    const nodeDir = join(tmp, 'node-trained')
+    const deno = await exec(DENO, ['run', '-A', 'src/cli/main.ts', ...args(denoDir)], { cwd: ROOT, env, timeout: 300_000 })
+    await exec(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args(nodeDir)], { cwd: ROOT, env, timeout: 300_000 })
+    expect(deno.stdout + deno.stderr).toContain('training on wasm')
+    type Manifest = { files: Record<string, string>; trained: boolean; training: { backend: string; epochsRun: number } }
+    const manifest = async (dir: string): Promise<Manifest> => JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest
+    const [fromDeno, fromNode] = [await manifest(denoDir), await manifest(nodeDir)]
+    expect(fromDeno.trained).toBe(true)
+    expect(fromDeno.training.backend).toBe('wasm')
+    expect(fromDeno.training.epochsRun).toBe(2)
+    // same backend, same seed, same data: the same weight file (its sha256 is in the manifest)
+    expect(fromDeno.files).toEqual(fromNode.files)
+  }, 600_000)
 })
