@@ -159,8 +159,8 @@ async function modelOverhead(name: string, input: string, rows: number): Promise
 
 /**
  * Run the pipeline benchmarks: the overhead for the seed CNN on `rows`
- * simulated 64×64×3 cutouts (default 512) and for a shipped small CNN, 12×
- * faster, on `fastRows` (default 4096); the no-model pipeline; peak RSS.
+ * simulated 64×64×3 cutouts (default 512) and for a shipped small CNN, about
+ * 11× faster, on `fastRows` (default 4096); the no-model pipeline; peak RSS.
  */
 export async function benchPipeline(rows = 512, fastRows = 4096): Promise<PipelineBenchResult> {
   await mkdir(TMP, { recursive: true })

@@ -218,7 +218,7 @@ function standardisePhotometry(columns: Pick<PhotometrySpec, 'bands' | 'magnitud
   for (let r = 0; r < fit.n; r++) for (let j = 0; j < F; j++) mean[j]! += f[r * F + j]! / fit.n
   for (let r = 0; r < fit.n; r++) for (let j = 0; j < F; j++) std[j]! += (f[r * F + j]! - mean[j]!) ** 2 / fit.n
   const spec: PhotometrySpec = { ...columns, mean: mean.map((m) => Number(m.toPrecision(7))), std: std.map((v) => Number(Math.max(1e-6, Math.sqrt(v)).toPrecision(7))) }
-  return keepStandardisation(spec, fit, held)
+  return applyStandardisation(spec, fit, held)
 }
 
 /**
@@ -254,8 +254,8 @@ function checkInitialModel(m: ModelManifest, o: TrainTaskOptions, bands: readonl
   if ((m.photometry?.bands.join(',') ?? null) !== ourBands) mismatch('photometry bands', m.photometry?.bands ?? null, o.photometry?.bands ?? null)
 }
 
-/** Standardise the photometry features with an initial model's recorded mean and std. */
-function keepStandardisation(spec: PhotometrySpec, fit: TrainData, held: TrainData): PhotometrySpec {
+/** Standardise the fitting and held-out rows' photometry features with `spec`'s mean and std (fitted here, or an initial model's). */
+function applyStandardisation(spec: PhotometrySpec, fit: TrainData, held: TrainData): PhotometrySpec {
   standardisePhotometryFeatures(spec, fit.features!)
   standardisePhotometryFeatures(spec, held.features!)
   return spec
@@ -326,7 +326,7 @@ export async function trainTaskModel(o: TrainTaskOptions): Promise<ModelManifest
     fit = pick((i) => i % 5 !== 4)
   }
   // photometry features are standardised with the fitting rows' mean and std (recorded in the manifest)
-  const photometry = phot ? (init?.manifest.photometry ? keepStandardisation(init.manifest.photometry, fit.data, held.data) : standardisePhotometry(phot, fit.data, held.data)) : undefined
+  const photometry = phot ? (init?.manifest.photometry ? applyStandardisation(init.manifest.photometry, fit.data, held.data) : standardisePhotometry(phot, fit.data, held.data)) : undefined
   const classWeights = o.classWeights === undefined ? undefined : resolveClassWeights(o.task, o.classWeights, fit.data.y, o.train.name, label)
   if (classWeights) log(`class weights: ${classWeights.map((w) => w.toFixed(3)).join(', ')}`)
   await selectTrainingBackend({ prefer: o.backend ?? 'auto' })
