@@ -122,21 +122,44 @@ function rleRun(out: ByteWriter, value: number, count: number): void {
 }
 
 /**
+ * The least share of its bytes the writer's codec must save on a dense float
+ * chunk's first page for the chunk to be compressed (see {@link writeDenseFloatChunk}).
+ */
+export const MIN_COMPRESSION_SAVING = 0.05
+
+/** Append rows `first`..`end` as PLAIN values of `Values`: each row's own bytes when it is already of that type. */
+function appendPlainRows(out: Pick<ByteWriter, 'appendBytes'>, rows: readonly ArrayLike<number>[], first: number, end: number, Values: Float32ArrayConstructor | Float64ArrayConstructor): void {
+  for (let r = first; r < end; r++) {
+    const row = rows[r]!
+    const typed = row instanceof Values ? row : Values.from(row)
+    out.appendBytes(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength))
+  }
+}
+
+/**
  * A dense FLOAT or DOUBLE list chunk written page by page without per-value
  * work: repetition levels as two RLE runs per row (0 once, 1 for the rest),
- * definition levels as one RLE run, values PLAIN: the rows copied into a
- * typed array of the leaf's type, whose little-endian bytes are the page's,
- * then compressed with the writer's codec. Pages (data page v2) break at row
- * boundaries once they reach the page size, and each page is located in the
- * offset index, as hyparquet-writer does. No
+ * definition levels as one RLE run, values PLAIN: the little-endian bytes of
+ * the rows (converted where the row's type is not the leaf's). Pages (data
+ * page v2) break at row boundaries once they reach the page size, and each
+ * page is located in the offset index, as hyparquet-writer does. No
  * statistics and no dictionary: the caller takes this path only for columns
  * written without statistics, and pixel values rarely repeat.
+ *
+ * Noisy float pixels barely compress (snappy saves ~0% on simulated or real
+ * sky cutouts) while compressing them was the largest part of writing them,
+ * and decompressing them again of reading them. So the chunk's first page is
+ * compressed with the writer's codec; when that saves less than
+ * {@link MIN_COMPRESSION_SAVING} of its bytes, the whole chunk is stored
+ * UNCOMPRESSED, as its column-chunk metadata says (the codec is per column
+ * chunk in Parquet, and every reader takes it from there), and its pages are
+ * the rows' bytes appended to the output with no intermediate copy.
  */
 function writeDenseFloatChunk(writer: ParquetWriter, column: Encoder, rows: readonly ArrayLike<number>[], maxDefinitionLevel: number): ColumnResult {
   const out = writer.writer
-  const { element, schemaPath, codec, compressors } = column
+  const { element, schemaPath, compressors } = column
   const Values = element.type === 'FLOAT' ? Float32Array : Float64Array
-  const compress = codec === 'UNCOMPRESSED' ? (b: Uint8Array) => b : compressors[codec]!
+  let codec = column.codec
   const rowLengths = Int32Array.from(rows, (r) => r.length)
   const offsetStart = out.offset
   const pageLocations: { offset: bigint, compressed_page_size: number, first_row_index: bigint }[] = []
@@ -154,16 +177,24 @@ function writeDenseFloatChunk(writer: ParquetWriter, column: Encoder, rows: read
     }
     const repetitionBytes = levelBytes.offset
     rleRun(levelBytes, maxDefinitionLevel, at - from)
-    // the page's PLAIN values: the rows copied (and converted where the types differ) into place
-    const page = new Values(at - from)
-    for (let r = firstRow, o = 0; r < row; o += rowLengths[r++]!) page.set(rows[r]!, o)
-    const plain = new Uint8Array(page.buffer)
-    const data = compress(plain)
+    const plainSize = (at - from) * Values.BYTES_PER_ELEMENT
+    // the values as the page stores them: compressed bytes, the rows gathered into one array, or (undefined) the rows' own bytes
+    let data: Uint8Array | undefined
+    if (codec !== 'UNCOMPRESSED') {
+      const page = new Values(at - from)
+      for (let r = firstRow, o = 0; r < row; o += rowLengths[r++]!) page.set(rows[r]!, o)
+      const plain = new Uint8Array(page.buffer)
+      data = compressors[codec]!(plain)
+      if (firstRow === 0 && data.length > (1 - MIN_COMPRESSION_SAVING) * plain.length) {
+        codec = 'UNCOMPRESSED'
+        data = plain
+      }
+    }
     const pageOffset = out.offset
     writePageHeader(out, {
       type: 'DATA_PAGE_V2',
-      uncompressed_page_size: levelBytes.offset + plain.length,
-      compressed_page_size: levelBytes.offset + data.length,
+      uncompressed_page_size: levelBytes.offset + plainSize,
+      compressed_page_size: levelBytes.offset + (data?.length ?? plainSize),
       data_page_header_v2: {
         num_values: at - from,
         num_nulls: 0,
@@ -176,8 +207,9 @@ function writeDenseFloatChunk(writer: ParquetWriter, column: Encoder, rows: read
     })
     const headerSize = out.offset - pageOffset
     out.appendBytes(levelBytes.getBytes())
-    out.appendBytes(data)
-    uncompressedSize += headerSize + levelBytes.offset + plain.length
+    if (data) out.appendBytes(data)
+    else appendPlainRows(out, rows, firstRow, row, Values)
+    uncompressedSize += headerSize + levelBytes.offset + plainSize
     pageLocations.push({ offset: BigInt(pageOffset), compressed_page_size: out.offset - pageOffset, first_row_index: BigInt(firstRow) })
   }
   return {

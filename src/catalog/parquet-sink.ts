@@ -41,11 +41,11 @@ class SinkByteWriter extends ByteWriter {
   constructor(private readonly sink: ByteSink) {
     super(1 << 20)
   }
-  flush(): Promise<void> {
-    if (this.index === 0) return Promise.resolve()
-    const bytes = new Uint8Array(this.buffer, 0, this.index).slice()
+  /** Hand the buffered bytes to the sink; the buffer is reused once the sink's write settles (see {@link ByteSink.write}). */
+  async flush(): Promise<void> {
+    if (this.index === 0) return
+    await this.sink.write(new Uint8Array(this.buffer, 0, this.index))
     this.index = 0
-    return this.sink.write(bytes)
   }
   override finish(): Promise<void> {
     return this.flush()

@@ -7,7 +7,11 @@ import { concatBytes } from '../bytes.js'
 export interface ByteSink {
   /** Name used in messages (a path, or "memory"). */
   readonly name: string
-  /** Append bytes; the promise settles when the sink can take more (backpressure). */
+  /**
+   * Append bytes; the promise settles when the sink can take more (backpressure).
+   * The bytes are the caller's again once it settles (writers reuse their
+   * buffers): a sink that keeps them past that must copy them.
+   */
   write(bytes: Uint8Array): Promise<void>
   /** Flush and close; the output is complete. */
   close(): Promise<void>

@@ -112,6 +112,37 @@ describe('writeRowGroup', () => {
     })
   }
 
+  it('stores a float list chunk uncompressed when the codec cannot shrink it, and keeps the codec where it can', async () => {
+    const schema = schemaOf(list('noise', 'FLOAT'), list('masked', 'FLOAT'))
+    // noise: sky noise from a seeded generator (snappy saves nothing); masked: a cutout mostly zero-padded
+    let state = 12345
+    const sky = (): number => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0
+      return 100 + (state / 2 ** 32 - 0.5) * 7
+    }
+    const rows = (n: number, seed: number): Record<string, unknown[]> => ({
+      id: Array.from({ length: n }, (_, i) => BigInt(seed * 1000 + i)),
+      noise: Array.from({ length: n }, () => Float32Array.from({ length: 2048 }, sky)),
+      masked: Array.from({ length: n }, () => Float32Array.from({ length: 2048 }, (_, j) => (j % 64 < 8 ? sky() : 0))),
+    })
+    const groups = [rows(300, 1), rows(17, 2)]
+    const { ours } = await both(schema, groups, 'SNAPPY')
+    const metadata = parquetMetadata(ours.buffer.slice(ours.byteOffset, ours.byteOffset + ours.byteLength) as ArrayBuffer)
+    for (const group of metadata.row_groups) {
+      const codecs = Object.fromEntries(group.columns.map((c) => [c.meta_data!.path_in_schema[0], c.meta_data!.codec]))
+      expect(codecs).toEqual({ id: 'SNAPPY', noise: 'UNCOMPRESSED', masked: 'SNAPPY' })
+    }
+    const noise = metadata.row_groups[0]!.columns[1]!.meta_data!
+    // three 1 MiB pages of raw floats: the chunk is their bytes plus page headers and levels
+    expect(Number(noise.total_compressed_size)).toBeGreaterThan(300 * 2048 * 4)
+    expect(Number(noise.total_compressed_size)).toBeLessThan(300 * 2048 * 4 * 1.01)
+    expect(Number(metadata.row_groups[0]!.columns[2]!.meta_data!.total_compressed_size)).toBeLessThan(300 * 2048 * 4 * 0.5)
+    const expected = groups.flatMap((g) => g['id']!.map((_, i) => ({ id: g['id']![i], noise: Array.from(g['noise']![i] as Float32Array), masked: Array.from(g['masked']![i] as Float32Array) })))
+    expect(await readAll(ours)).toEqual(expected)
+    const duck = await duckRows(ours, 'mixed-codecs.parquet', 'id, noise, masked')
+    expect(duck.map(([id, ...rest]) => [Number(id), ...rest])).toEqual(expected.map((e) => [Number(e.id), e.noise, e.masked]))
+  })
+
   it('writes cutout columns DuckDB reads back value for value, through the catalog writer', async () => {
     const schema: CatalogSchema = {
       columns: [{ name: 'id', type: 'int64' }, { name: 'cutout', type: { list: 'float32' } }, { name: 'pdf', type: { list: 'float64' } }],
