@@ -1,12 +1,13 @@
 /**
  * Benchmarks of the pipeline itself, measured side by side in one run:
- * - the model's own throughput (the inference API called directly, one
- *   thread, pre-packed batches) vs the full pipeline with one worker running
- *   the same model → the pipeline's overhead;
+ * - the model's own throughput (a fresh inference worker called directly with
+ *   pre-packed batches, one at a time) vs the full pipeline with one worker
+ *   running the same model → the pipeline's overhead;
  * - the full pipeline with the trivial worker (no model) → how far the
  *   plumbing is from being the bottleneck;
  * - peak RSS streaming 10k vs 1M rows → memory flat in catalog size.
  */
+import { releaseProxy, wrap } from 'comlink'
 import { spawnSync } from 'node:child_process'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -21,7 +22,7 @@ import { shippedModelDir } from '../src/node/paths.js'
 import { packCutouts, planCutouts } from '../src/pipeline/cutout-input.js'
 import { simulatedSource } from '../src/pipeline/simulated-source.js'
 import { rebatch, type RowBatch } from '../src/operators/rebatch.js'
-import { createInferenceApi } from '../workers/inference-api.js'
+import type { WorkerApi } from '../src/protocol.js'
 
 /** Results of {@link benchPipeline}. */
 export interface PipelineBenchResult {
@@ -90,6 +91,9 @@ async function tinyCatalog(path: string, rows: number): Promise<void> {
 export interface ModelOverhead {
   readonly model: string
   readonly rows: number
+  /** Rounds of the three measurements, interleaved (alone, pipeline, pipeline without cutouts). */
+  readonly rounds: number
+  /** Medians over the rounds. */
   readonly modelAloneImgPerSec: number
   /** Steady state: rows from the first 10% done to the last, over that time. */
   readonly pipelineImgPerSec: number
@@ -97,32 +101,55 @@ export interface ModelOverhead {
   readonly pipelineEndToEndImgPerSec: number
   /** The full pipeline leaving the raw cutout column out of the output (steady state). */
   readonly pipelineDropCutoutsImgPerSec: number
+  /** Per round, 1 − pipeline / alone of that round: steady, end to end, without cutouts. */
+  readonly steadyOverheads: readonly number[]
+  readonly endToEndOverheads: readonly number[]
+  readonly dropCutoutsOverheads: readonly number[]
+}
+
+export const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 /**
- * The model alone (the worker's own code, in this thread, on pre-packed batches,
- * one deterministic pass) vs the full pipeline with one worker running it, on
- * `input` (simulated 64×64×3 cutouts).
+ * The model alone (a fresh inference worker called with pre-packed batches, one
+ * deterministic pass) vs the full pipeline with one worker running it, on
+ * `input` (simulated 64×64×3 cutouts). The machine's load drifts by a few
+ * percent over a minute, as much as the target, so the three runs are repeated
+ * `rounds` times, interleaved, and each round's overhead is taken against that
+ * round's model-alone rate.
  */
-async function modelOverhead(name: string, input: string, rows: number): Promise<ModelOverhead> {
+async function modelOverhead(name: string, input: string, rows: number, rounds: number): Promise<ModelOverhead> {
   const model = await loadModelDir(shippedModelDir(name))
   const batchSize = 32
-  const api = createInferenceApi()
-  await api.init({ backend: 'wasm', wasmPath: nodeWasmPath(), models: [model], passes: 1, seed: 0 })
   const source = await openCatalogFile(input)
   const plan = planCutouts(source.schema, source.name)
   const batches: RowBatch[] = []
   for await (const b of rebatch(source.chunks({ columns: ['cutout'] }), batchSize)) batches.push(b)
   await source.close?.()
-  const payloads = () => batches.map((b) => {
+  // packed once; each call sends a structured clone (the worker's decode copies them anyway)
+  const ready = batches.map((b) => {
     const packed = packCutouts(plan, b)
     return { batchIndex: b.batchIndex, rowStart: b.rowStart, numRows: b.numRows, where: plan.where, cutouts: packed.payload, preStatus: packed.preStatus, preDetail: packed.preDetail }
   })
-  for (const p of payloads().slice(0, 2)) await api.infer(p)
-  const ready = payloads()
-  const t0 = performance.now()
-  for (const p of ready) await api.infer(p)
-  const modelAlone = rows / ((performance.now() - t0) / 1000)
+  const spawn = nodeWorkerSpawner('inference')
+  const alone = async (): Promise<number> => {
+    // a fresh worker, as each pipeline run has: the model's own rate in the thread it runs in
+    const handle = spawn(0)
+    const api = wrap<WorkerApi>(handle.endpoint)
+    try {
+      await api.init({ backend: 'wasm', wasmPath: nodeWasmPath(), models: [model], passes: 1, seed: 0 })
+      for (const p of ready.slice(0, 2)) await api.infer(p)
+      const t0 = performance.now()
+      for (const p of ready) await api.infer(p)
+      return rows / ((performance.now() - t0) / 1000)
+    } finally {
+      api[releaseProxy]()
+      await handle.terminate()
+    }
+  }
 
   const run = async (out: string, dropCutouts: boolean): Promise<{ steady: number, endToEnd: number }> => {
     let from: { rows: number, t: number } | undefined
@@ -148,28 +175,41 @@ async function modelOverhead(name: string, input: string, rows: number): Promise
     const steady = from && to.rows > from.rows ? (to.rows - from.rows) / ((to.t - from.t) / 1000) : Number.NaN
     return { steady, endToEnd: summary.rowsDone / summary.elapsedSeconds }
   }
-  const withCutouts = await run(join(TMP, `${name}-out.parquet`), false)
-  const dropped = await run(join(TMP, `${name}-drop-out.parquet`), true)
+  const aloneRates: number[] = []
+  const withCutouts: { steady: number, endToEnd: number }[] = []
+  const dropped: number[] = []
+  for (let round = 0; round < rounds; round++) {
+    aloneRates.push(await alone())
+    withCutouts.push(await run(join(TMP, `${name}-out.parquet`), false))
+    dropped.push((await run(join(TMP, `${name}-drop-out.parquet`), true)).steady)
+  }
+  const overhead = (rates: readonly number[]): number[] => rates.map((r, i) => 1 - r / aloneRates[i]!)
   return {
-    model: name, rows, modelAloneImgPerSec: modelAlone,
-    pipelineImgPerSec: withCutouts.steady, pipelineEndToEndImgPerSec: withCutouts.endToEnd,
-    pipelineDropCutoutsImgPerSec: dropped.steady,
+    model: name, rows, rounds,
+    modelAloneImgPerSec: median(aloneRates),
+    pipelineImgPerSec: median(withCutouts.map((w) => w.steady)),
+    pipelineEndToEndImgPerSec: median(withCutouts.map((w) => w.endToEnd)),
+    pipelineDropCutoutsImgPerSec: median(dropped),
+    steadyOverheads: overhead(withCutouts.map((w) => w.steady)),
+    endToEndOverheads: overhead(withCutouts.map((w) => w.endToEnd)),
+    dropCutoutsOverheads: overhead(dropped),
   }
 }
 
 /**
  * Run the pipeline benchmarks: the overhead for the seed CNN on `rows`
- * simulated 64×64×3 cutouts (default 512) and for a shipped small CNN, about
- * 11× faster, on `fastRows` (default 4096); the no-model pipeline; peak RSS.
+ * simulated 64×64×3 cutouts (default 384) and for a shipped small CNN, about
+ * 11× faster, on `fastRows` (default 4096), each over `rounds` interleaved
+ * rounds; the no-model pipeline; peak RSS.
  */
-export async function benchPipeline(rows = 512, fastRows = 4096): Promise<PipelineBenchResult> {
+export async function benchPipeline(rows = 384, fastRows = 4096, rounds = 3): Promise<PipelineBenchResult> {
   await mkdir(TMP, { recursive: true })
   const input = join(TMP, 'sample.parquet')
   await writeSample(input, rows)
-  const seed = await modelOverhead('seed-cnn-untrained', input, rows)
+  const seed = await modelOverhead('seed-cnn-untrained', input, rows, rounds)
   const fastInput = join(TMP, 'sample-fast.parquet')
   await writeSample(fastInput, fastRows)
-  const fast = await modelOverhead('morphology-small4-cnn', fastInput, fastRows)
+  const fast = await modelOverhead('morphology-small4-cnn', fastInput, fastRows, rounds)
 
   const summary = await annotateCatalog({
     source: await openCatalogFile(fastInput),

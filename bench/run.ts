@@ -6,7 +6,7 @@
  * (simulator, pipeline, inference, uncertainty).
  */
 import { benchInference, formatInferenceBench } from './inference.js'
-import { benchPipeline } from './pipeline.js'
+import { benchPipeline, median } from './pipeline.js'
 import { benchSimulate } from './simulate.js'
 import { benchUncertainty, formatUncertaintyBench } from './uncertainty.js'
 
@@ -32,11 +32,13 @@ if (want('pipeline')) {
   const p = await benchPipeline()
   console.log('')
   for (const o of p.overheads) {
-    const pct = (rate: number): string => `${((1 - rate / o.modelAloneImgPerSec) * 100).toFixed(1)}%`
-    line(`${o.model} (${o.rows} rows): alone, wasm, 1 thread: img/s`, o.modelAloneImgPerSec.toFixed(1))
-    line('  full pipeline, 1 worker, steady: img/s; overhead (target ≤ 5%)', `${o.pipelineImgPerSec.toFixed(1)}; ${pct(o.pipelineImgPerSec)}`)
-    line('  the same end to end (start-up and close included)', `${o.pipelineEndToEndImgPerSec.toFixed(1)}; ${pct(o.pipelineEndToEndImgPerSec)}`)
-    line('  full pipeline, 1 worker, --drop-cutouts, steady: img/s; overhead', `${o.pipelineDropCutoutsImgPerSec.toFixed(1)}; ${pct(o.pipelineDropCutoutsImgPerSec)}`)
+    const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
+    const each = (xs: readonly number[]): string => `median ${pct(median(xs))} (rounds ${xs.map(pct).join(', ')})`
+    line(`${o.model} (${o.rows} rows, ${o.rounds} interleaved rounds): alone, wasm, 1 thread: img/s`, o.modelAloneImgPerSec.toFixed(1))
+    line('  full pipeline, 1 worker, steady: img/s', o.pipelineImgPerSec.toFixed(1))
+    line('  overhead, steady (target ≤ 5%)', each(o.steadyOverheads))
+    line('  overhead end to end (start-up and close included)', each(o.endToEndOverheads))
+    line('  overhead with --drop-cutouts, steady', each(o.dropCutoutsOverheads))
   }
   line('full pipeline, no-model worker, 1 worker, cutouts written: rows/s', p.pipelineTrivialRowsPerSec.toFixed(0))
   line('peak RSS streaming 10k / 1M rows, as the CLI runs (MB; target ≤ 1024, flat)', `${p.peakRss10kCliMb.toFixed(0)} / ${p.peakRss1mCliMb.toFixed(0)}`)
