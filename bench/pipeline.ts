@@ -38,6 +38,12 @@ export interface PipelineBenchResult {
   /** The same two runs with the V8 heap capped at 192 MB. */
   readonly peakRss10kCappedMb: number
   readonly peakRss1mCappedMb: number
+  /** The same two runs with the job in a worker thread whose young generation is capped at 4 MB. */
+  readonly peakRss10kIsolateMb: number
+  readonly peakRss1mIsolateMb: number
+  /** The same as the isolate runs plus a forced full GC every 8,192 rows: the floor V8 allows, not a setting to use. */
+  readonly peakRss10kFloorMb: number
+  readonly peakRss1mFloorMb: number
   /** Live heap (after a full GC) when 10% and 90% of the 1M rows are done, in a separate run: what the pipeline retains. */
   readonly liveHeap1mTenthMb: number
   readonly liveHeap1mNineTenthsMb: number
@@ -62,7 +68,9 @@ interface StreamRun {
   readonly liveHeapNineTenths?: number
 }
 
-function streamInChild(input: string, output: string, heapMb?: number, flags: readonly string[] = [], mode: 'library' | 'cli' = 'library'): StreamRun {
+type StreamMode = 'library' | 'cli' | 'isolate' | 'isolate-gc'
+
+function streamInChild(input: string, output: string, heapMb?: number, flags: readonly string[] = [], mode: StreamMode = 'library'): StreamRun {
   const driver = fileURLToPath(new URL(`./stream-catalog.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url))
   const limit = heapMb ? [`--max-old-space-size=${heapMb}`] : []
   const args = import.meta.url.endsWith('.ts') ? [...limit, ...flags, '--import', 'tsx', driver, input, output, mode] : [...limit, ...flags, driver, input, output, mode]
@@ -71,7 +79,7 @@ function streamInChild(input: string, output: string, heapMb?: number, flags: re
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as StreamRun
 }
 
-const peakRssMb = (input: string, output: string, heapMb?: number, mode: 'library' | 'cli' = 'library'): number => streamInChild(input, output, heapMb, [], mode).peakRss / 2 ** 20
+const peakRssMb = (input: string, output: string, heapMb?: number, mode: StreamMode = 'library'): number => streamInChild(input, output, heapMb, mode === 'isolate-gc' ? ['--expose-gc'] : [], mode).peakRss / 2 ** 20
 
 async function tinyCatalog(path: string, rows: number): Promise<void> {
   // written by our own writer in row groups of 10k: 2×2×1 cutouts [i, 1, 2, 3]
@@ -234,11 +242,16 @@ export async function benchPipeline(rows = 384, fastRows = 4096, rounds = 3): Pr
   const rss1mCli = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), undefined, 'cli')
   const rss10kCapped = peakRssMb(small, join(TMP, 'rows-10k-out.parquet'), 192)
   const rss1mCapped = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), 192)
+  const rss10kIsolate = peakRssMb(small, join(TMP, 'rows-10k-out.parquet'), undefined, 'isolate')
+  const rss1mIsolate = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), undefined, 'isolate')
+  const rss10kFloor = peakRssMb(small, join(TMP, 'rows-10k-out.parquet'), undefined, 'isolate-gc')
+  const rss1mFloor = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), undefined, 'isolate-gc')
   // its own run: the two forced GCs would lower the peaks above
   const live = streamInChild(big, join(TMP, 'rows-1m-out.parquet'), undefined, ['--expose-gc'])
   await rm(big, { force: true })
   return {
     overheads: [seed, fast], pipelineTrivialRowsPerSec: pipelineTrivial, peakRss10kMb: rss10k, peakRss1mMb: rss1m, peakRss10kCliMb: rss10kCli, peakRss1mCliMb: rss1mCli, peakRss10kCappedMb: rss10kCapped, peakRss1mCappedMb: rss1mCapped,
+    peakRss10kIsolateMb: rss10kIsolate, peakRss1mIsolateMb: rss1mIsolate, peakRss10kFloorMb: rss10kFloor, peakRss1mFloorMb: rss1mFloor,
     liveHeap1mTenthMb: (live.liveHeapTenth ?? Number.NaN) / 2 ** 20, liveHeap1mNineTenthsMb: (live.liveHeapNineTenths ?? Number.NaN) / 2 ** 20,
   }
 }

@@ -47,6 +47,10 @@ if (want('pipeline')) {
   line('peak RSS ratio 1M / 10k, V8 defaults', (p.peakRss1mMb / p.peakRss10kMb).toFixed(2))
   line('peak RSS 10k / 1M rows, V8 heap capped at 192 MB (MB)', `${p.peakRss10kCappedMb.toFixed(0)} / ${p.peakRss1mCappedMb.toFixed(0)}`)
   line('peak RSS ratio 1M / 10k, heap capped', (p.peakRss1mCappedMb / p.peakRss10kCappedMb).toFixed(2))
+  line('peak RSS 10k / 1M rows, job in a worker isolate, young gen 4 MB (MB)', `${p.peakRss10kIsolateMb.toFixed(0)} / ${p.peakRss1mIsolateMb.toFixed(0)}`)
+  line('peak RSS ratio 1M / 10k, job isolate', (p.peakRss1mIsolateMb / p.peakRss10kIsolateMb).toFixed(2))
+  line('the same with a full GC forced every 8,192 rows (the floor; MB)', `${p.peakRss10kFloorMb.toFixed(0)} / ${p.peakRss1mFloorMb.toFixed(0)}`)
+  line('peak RSS ratio 1M / 10k, floor', (p.peakRss1mFloorMb / p.peakRss10kFloorMb).toFixed(2))
   line('live heap after full GC at 10% / 90% of 1M rows (MB)', `${p.liveHeap1mTenthMb.toFixed(1)} / ${p.liveHeap1mNineTenthsMb.toFixed(1)}`)
   line('live heap ratio 90% / 10% (retained per row: flat = 1.00)', (p.liveHeap1mNineTenthsMb / p.liveHeap1mTenthMb).toFixed(2))
 }
