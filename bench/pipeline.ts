@@ -24,26 +24,21 @@ import { simulatedSource } from '../src/pipeline/simulated-source.js'
 import { rebatch, type RowBatch } from '../src/operators/rebatch.js'
 import type { WorkerApi } from '../src/protocol.js'
 
+/** Peak RSS of one way of running the job on 10k and on 1M rows. */
+export interface PeakRss {
+  readonly label: string
+  readonly rows10kMb: number
+  readonly rows1mMb: number
+}
+
 /** Results of {@link benchPipeline}. */
 export interface PipelineBenchResult {
   /** The seed CNN's and a shipped small CNN's. */
   readonly overheads: readonly ModelOverhead[]
   /** The no-model pipeline, one worker, cutouts written back. */
   readonly pipelineTrivialRowsPerSec: number
-  readonly peakRss10kMb: number
-  readonly peakRss1mMb: number
-  /** The same two runs with V8's heap tuned as the CLI tunes it (`tuneHeapForStreaming`). */
-  readonly peakRss10kCliMb: number
-  readonly peakRss1mCliMb: number
-  /** The same two runs with the V8 heap capped at 192 MB. */
-  readonly peakRss10kCappedMb: number
-  readonly peakRss1mCappedMb: number
-  /** The same two runs with the job in a worker thread whose young generation is capped at 4 MB. */
-  readonly peakRss10kIsolateMb: number
-  readonly peakRss1mIsolateMb: number
-  /** The same as the isolate runs plus a forced full GC every 8,192 rows: the floor V8 allows, not a setting to use. */
-  readonly peakRss10kFloorMb: number
-  readonly peakRss1mFloorMb: number
+  /** Peak RSS streaming 10k vs 1M tiny rows, each in a fresh process, for each way of running the job. */
+  readonly peakRss: readonly PeakRss[]
   /** Live heap (after a full GC) when 10% and 90% of the 1M rows are done, in a separate run: what the pipeline retains. */
   readonly liveHeap1mTenthMb: number
   readonly liveHeap1mNineTenthsMb: number
@@ -238,22 +233,23 @@ export async function benchPipeline(rows = 384, fastRows = 4096, rounds = 3): Pr
   const big = join(TMP, 'rows-1m.parquet')
   await tinyCatalog(small, 10_000)
   await tinyCatalog(big, 1_000_000)
-  const rss10k = peakRssMb(small, join(TMP, 'rows-10k-out.parquet'))
-  const rss1m = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'))
-  const rss10kCli = peakRssMb(small, join(TMP, 'rows-10k-out.parquet'), undefined, 'cli')
-  const rss1mCli = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), undefined, 'cli')
-  const rss10kCapped = peakRssMb(small, join(TMP, 'rows-10k-out.parquet'), 192)
-  const rss1mCapped = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), 192)
-  const rss10kIsolate = peakRssMb(small, join(TMP, 'rows-10k-out.parquet'), undefined, 'isolate')
-  const rss1mIsolate = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), undefined, 'isolate')
-  const rss10kFloor = peakRssMb(small, join(TMP, 'rows-10k-out.parquet'), undefined, 'isolate-gc')
-  const rss1mFloor = peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), undefined, 'isolate-gc')
+  const ways: readonly { label: string, mode: StreamMode, heapMb?: number }[] = [
+    { label: 'as the CLI runs (target ≤ 1024 MB, flat)', mode: 'cli' },
+    { label: 'library with V8 defaults', mode: 'library' },
+    { label: 'V8 heap capped at 192 MB', mode: 'library', heapMb: 192 },
+    { label: 'job in a worker isolate, young gen 4 MB', mode: 'isolate' },
+    { label: 'that isolate with a full GC forced every 8,192 rows (the floor)', mode: 'isolate-gc' },
+  ]
+  const peakRss = ways.map(({ label, mode, heapMb }): PeakRss => ({
+    label,
+    rows10kMb: peakRssMb(small, join(TMP, 'rows-10k-out.parquet'), heapMb, mode),
+    rows1mMb: peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), heapMb, mode),
+  }))
   // its own run: the two forced GCs would lower the peaks above
   const live = streamInChild(big, join(TMP, 'rows-1m-out.parquet'), undefined, ['--expose-gc'])
   await rm(big, { force: true })
   return {
-    overheads: [seed, fast], pipelineTrivialRowsPerSec: pipelineTrivial, peakRss10kMb: rss10k, peakRss1mMb: rss1m, peakRss10kCliMb: rss10kCli, peakRss1mCliMb: rss1mCli, peakRss10kCappedMb: rss10kCapped, peakRss1mCappedMb: rss1mCapped,
-    peakRss10kIsolateMb: rss10kIsolate, peakRss1mIsolateMb: rss1mIsolate, peakRss10kFloorMb: rss10kFloor, peakRss1mFloorMb: rss1mFloor,
+    overheads: [seed, fast], pipelineTrivialRowsPerSec: pipelineTrivial, peakRss,
     liveHeap1mTenthMb: (live.liveHeapTenth ?? Number.NaN) / 2 ** 20, liveHeap1mNineTenthsMb: (live.liveHeapNineTenths ?? Number.NaN) / 2 ** 20,
   }
 }

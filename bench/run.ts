@@ -41,16 +41,10 @@ if (want('pipeline')) {
     line('  overhead with --drop-cutouts, steady', each(o.dropCutoutsOverheads))
   }
   line('full pipeline, no-model worker, 1 worker, cutouts written: rows/s', p.pipelineTrivialRowsPerSec.toFixed(0))
-  line('peak RSS streaming 10k / 1M rows, as the CLI runs (MB; target ≤ 1024, flat)', `${p.peakRss10kCliMb.toFixed(0)} / ${p.peakRss1mCliMb.toFixed(0)}`)
-  line('peak RSS ratio 1M / 10k, as the CLI runs', (p.peakRss1mCliMb / p.peakRss10kCliMb).toFixed(2))
-  line('peak RSS 10k / 1M rows, library with V8 defaults (MB)', `${p.peakRss10kMb.toFixed(0)} / ${p.peakRss1mMb.toFixed(0)}`)
-  line('peak RSS ratio 1M / 10k, V8 defaults', (p.peakRss1mMb / p.peakRss10kMb).toFixed(2))
-  line('peak RSS 10k / 1M rows, V8 heap capped at 192 MB (MB)', `${p.peakRss10kCappedMb.toFixed(0)} / ${p.peakRss1mCappedMb.toFixed(0)}`)
-  line('peak RSS ratio 1M / 10k, heap capped', (p.peakRss1mCappedMb / p.peakRss10kCappedMb).toFixed(2))
-  line('peak RSS 10k / 1M rows, job in a worker isolate, young gen 4 MB (MB)', `${p.peakRss10kIsolateMb.toFixed(0)} / ${p.peakRss1mIsolateMb.toFixed(0)}`)
-  line('peak RSS ratio 1M / 10k, job isolate', (p.peakRss1mIsolateMb / p.peakRss10kIsolateMb).toFixed(2))
-  line('the same with a full GC forced every 8,192 rows (the floor; MB)', `${p.peakRss10kFloorMb.toFixed(0)} / ${p.peakRss1mFloorMb.toFixed(0)}`)
-  line('peak RSS ratio 1M / 10k, floor', (p.peakRss1mFloorMb / p.peakRss10kFloorMb).toFixed(2))
+  for (const r of p.peakRss) {
+    line(`peak RSS 10k / 1M rows, ${r.label} (MB)`, `${r.rows10kMb.toFixed(0)} / ${r.rows1mMb.toFixed(0)}`)
+    line('  ratio 1M / 10k', (r.rows1mMb / r.rows10kMb).toFixed(2))
+  }
   line('live heap after full GC at 10% / 90% of 1M rows (MB)', `${p.liveHeap1mTenthMb.toFixed(1)} / ${p.liveHeap1mNineTenthsMb.toFixed(1)}`)
   line('live heap ratio 90% / 10% (retained per row: flat = 1.00)', (p.liveHeap1mNineTenthsMb / p.liveHeap1mTenthMb).toFixed(2))
 }
