@@ -13,6 +13,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { outputColumnsFor, PIXEL_MEAN_COLUMN } from '../catalogs/columns.js'
+import { median } from '../src/metrics/stats.js'
 import { annotateCatalog } from '../src/annotate.js'
 import { createParquetWriter } from '../src/catalog/parquet-sink.js'
 import { memorySink } from '../src/catalog/sink.js'
@@ -100,20 +101,10 @@ export interface ModelOverhead {
   readonly modelAloneImgPerSec: number
   /** Steady state: rows from the first 10% done to the last, over that time. */
   readonly pipelineImgPerSec: number
-  /** The same, end to end: workers started, the model loaded and the output closed. */
-  readonly pipelineEndToEndImgPerSec: number
-  /** The full pipeline leaving the raw cutout column out of the output (steady state). */
-  readonly pipelineDropCutoutsImgPerSec: number
   /** Per round, 1 − pipeline / alone of that round: steady, end to end, without cutouts. */
   readonly steadyOverheads: readonly number[]
   readonly endToEndOverheads: readonly number[]
   readonly dropCutoutsOverheads: readonly number[]
-}
-
-export const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 /**
@@ -193,8 +184,6 @@ async function modelOverhead(name: string, input: string, rows: number, rounds: 
     model: name, rows, rounds,
     modelAloneImgPerSec: median(aloneRates),
     pipelineImgPerSec: median(withCutouts.map((w) => w.steady)),
-    pipelineEndToEndImgPerSec: median(withCutouts.map((w) => w.endToEnd)),
-    pipelineDropCutoutsImgPerSec: median(dropped),
     steadyOverheads: overhead(withCutouts.map((w) => w.steady)),
     endToEndOverheads: overhead(withCutouts.map((w) => w.endToEnd)),
     dropCutoutsOverheads: overhead(dropped),

@@ -6,7 +6,8 @@
  * (simulator, pipeline, inference, uncertainty).
  */
 import { benchInference, formatInferenceBench } from './inference.js'
-import { benchPipeline, median } from './pipeline.js'
+import { median } from '../src/metrics/stats.js'
+import { benchPipeline } from './pipeline.js'
 import { benchSimulate } from './simulate.js'
 import { benchUncertainty, formatUncertaintyBench } from './uncertainty.js'
 
