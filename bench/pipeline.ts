@@ -32,6 +32,12 @@ export interface PeakRss {
   readonly rows1mMb: number
 }
 
+/** Peak RSS so far (MB) when a run had done `rows` rows: 10k, 20k, 40k, … 640k, then every million, and its last row. */
+export interface RssPoint {
+  readonly rows: number
+  readonly peakMb: number
+}
+
 /** Results of {@link benchPipeline}. */
 export interface PipelineBenchResult {
   /** The seed CNN's and a shipped small CNN's. */
@@ -40,6 +46,9 @@ export interface PipelineBenchResult {
   readonly pipelineTrivialRowsPerSec: number
   /** Peak RSS streaming 10k vs 1M tiny rows, each in a fresh process, for each way of running the job. */
   readonly peakRss: readonly PeakRss[]
+  /** As the CLI runs: peak RSS so far along the 1M-row run and along a 3M-row run (where it stops growing). */
+  readonly cliCurve1m: readonly RssPoint[]
+  readonly cliCurve3m: readonly RssPoint[]
   /** Live heap (after a full GC) when 10% and 90% of the 1M rows are done, in a separate run: what the pipeline retains. */
   readonly liveHeap1mTenthMb: number
   readonly liveHeap1mNineTenthsMb: number
@@ -60,6 +69,8 @@ export async function writeSample(path: string, n: number): Promise<void> {
 
 interface StreamRun {
   readonly peakRss: number
+  /** [rows done, peak RSS so far in bytes] (library and cli modes) */
+  readonly curve?: readonly (readonly [number, number])[]
   readonly liveHeapTenth?: number
   readonly liveHeapNineTenths?: number
 }
@@ -75,7 +86,8 @@ function streamInChild(input: string, output: string, heapMb?: number, flags: re
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as StreamRun
 }
 
-const peakRssMb = (input: string, output: string, heapMb?: number, mode: StreamMode = 'library'): number => streamInChild(input, output, heapMb, mode === 'isolate-gc' ? ['--expose-gc'] : [], mode).peakRss / 2 ** 20
+const streamRun = (input: string, output: string, heapMb?: number, mode: StreamMode = 'library'): StreamRun => streamInChild(input, output, heapMb, mode === 'isolate-gc' ? ['--expose-gc'] : [], mode)
+const curveMb = (run: StreamRun): RssPoint[] => (run.curve ?? []).map(([rows, peak]) => ({ rows, peakMb: peak / 2 ** 20 }))
 
 async function tinyCatalog(path: string, rows: number): Promise<void> {
   // written by our own writer in row groups of 10k: 2×2×1 cutouts [i, 1, 2, 3]
@@ -229,16 +241,24 @@ export async function benchPipeline(rows = 384, fastRows = 4096, rounds = 3): Pr
     { label: 'job in a worker isolate, young gen 4 MB', mode: 'isolate' },
     { label: 'that isolate with a full GC forced every 8,192 rows (the floor)', mode: 'isolate-gc' },
   ]
-  const peakRss = ways.map(({ label, mode, heapMb }): PeakRss => ({
-    label,
-    rows10kMb: peakRssMb(small, join(TMP, 'rows-10k-out.parquet'), heapMb, mode),
-    rows1mMb: peakRssMb(big, join(TMP, 'rows-1m-out.parquet'), heapMb, mode),
-  }))
+  let cliCurve1m: RssPoint[] = []
+  const peakRss = ways.map(({ label, mode, heapMb }): PeakRss => {
+    const rows10k = streamRun(small, join(TMP, 'rows-10k-out.parquet'), heapMb, mode)
+    const rows1m = streamRun(big, join(TMP, 'rows-1m-out.parquet'), heapMb, mode)
+    if (mode === 'cli') cliCurve1m = curveMb(rows1m)
+    return { label, rows10kMb: rows10k.peakRss / 2 ** 20, rows1mMb: rows1m.peakRss / 2 ** 20 }
+  })
   // its own run: the two forced GCs would lower the peaks above
   const live = streamInChild(big, join(TMP, 'rows-1m-out.parquet'), undefined, ['--expose-gc'])
   await rm(big, { force: true })
+  // does the peak keep growing past 1M rows?
+  const huge = join(TMP, 'rows-3m.parquet')
+  await tinyCatalog(huge, 3_000_000)
+  const cliCurve3m = curveMb(streamRun(huge, join(TMP, 'rows-3m-out.parquet'), undefined, 'cli'))
+  await rm(huge, { force: true })
+  await rm(join(TMP, 'rows-3m-out.parquet'), { force: true })
   return {
-    overheads: [seed, fast], pipelineTrivialRowsPerSec: pipelineTrivial, peakRss,
+    overheads: [seed, fast], pipelineTrivialRowsPerSec: pipelineTrivial, peakRss, cliCurve1m, cliCurve3m,
     liveHeap1mTenthMb: (live.liveHeapTenth ?? Number.NaN) / 2 ** 20, liveHeap1mNineTenthsMb: (live.liveHeapNineTenths ?? Number.NaN) / 2 ** 20,
   }
 }

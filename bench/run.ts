@@ -7,7 +7,7 @@
  */
 import { benchInference, formatInferenceBench } from './inference.js'
 import { median } from '../src/metrics/stats.js'
-import { benchPipeline } from './pipeline.js'
+import { benchPipeline, type RssPoint } from './pipeline.js'
 import { benchSimulate } from './simulate.js'
 import { benchUncertainty, formatUncertaintyBench } from './uncertainty.js'
 
@@ -46,6 +46,11 @@ if (want('pipeline')) {
     line(`peak RSS 10k / 1M rows, ${r.label} (MB)`, `${r.rows10kMb.toFixed(0)} / ${r.rows1mMb.toFixed(0)}`)
     line('  ratio 1M / 10k', (r.rows1mMb / r.rows10kMb).toFixed(2))
   }
+  const curve = (points: readonly RssPoint[]): string => points.map((c) => `${c.rows >= 1e6 ? `${+(c.rows / 1e6).toFixed(2)}M` : `${Math.round(c.rows / 1e3)}k`} ${c.peakMb.toFixed(0)}`).join(', ')
+  line('peak RSS so far along the 1M-row run, as the CLI runs (rows: MB)', curve(p.cliCurve1m))
+  line('peak RSS so far along a 3M-row run, as the CLI runs (rows: MB)', curve(p.cliCurve3m))
+  const at = (points: readonly RssPoint[], rows: number): number => points.find((c) => c.rows >= rows)?.peakMb ?? Number.NaN
+  line('  ratio 3M / 1M (no growth past the warm-up = 1.00)', (p.cliCurve3m.at(-1)!.peakMb / at(p.cliCurve3m, 1_000_000)).toFixed(2))
   line('live heap after full GC at 10% / 90% of 1M rows (MB)', `${p.liveHeap1mTenthMb.toFixed(1)} / ${p.liveHeap1mNineTenthsMb.toFixed(1)}`)
   line('live heap ratio 90% / 10% (retained per row: flat = 1.00)', (p.liveHeap1mNineTenthsMb / p.liveHeap1mTenthMb).toFixed(2))
 }

@@ -1,7 +1,8 @@
 // Child-process driver for the memory benchmark: annotate a catalog with the
 // trivial worker and print rows done and peak memory as JSON. Run it under a
 // heap limit (--max-old-space-size) to prove memory does not grow with rows.
-// Run with --expose-gc, it also prints the live heap (after a full GC) when a
+// It also prints the peak so far when 10k, 20k, 40k, … 640k, 1M, 2M, … rows are done (the
+// growth curve within one run). Run with --expose-gc, it also prints the live heap (after a full GC) when a
 // tenth and when nine tenths of the rows are done: what the run retains, apart
 // from the garbage V8 lets pile up between collections.
 // Modes (third argument):
@@ -76,14 +77,23 @@ if (!isMainThread) {
   if (mode === 'cli') tuneHeapForStreaming()
   const timer = setInterval(sample, 10)
   const live: number[] = []
+  const curve: [number, number][] = []
+  let nextMark = 10_000
   const rows = await stream(input, output, 0, (done, total) => {
     sample()
+    if (done >= nextMark) {
+      curve.push([done, peakRss])
+      // 10k, 20k, 40k, … 640k, then every million
+      while (nextMark <= done) nextMark = nextMark < 1_000_000 ? Math.min(nextMark * 2, 1_000_000) : nextMark + 1_000_000
+    }
     if (gc && total && done >= total * (live.length === 0 ? 0.1 : 0.9) && live.length < 2) {
       gc()
       live.push(process.memoryUsage().heapUsed)
     }
   })
   clearInterval(timer)
+  sample()
+  if (curve.at(-1)?.[0] !== rows) curve.push([rows, peakRss])
   const liveHeap = gc ? { liveHeapTenth: live[0], liveHeapNineTenths: live[1] } : {}
-  process.stdout.write(`${JSON.stringify({ rows, peakHeap, peakRss, ...liveHeap })}\n`)
+  process.stdout.write(`${JSON.stringify({ rows, peakHeap, peakRss, curve, ...liveHeap })}\n`)
 }
