@@ -146,8 +146,8 @@ function appendPlainRows(out: Pick<ByteWriter, 'appendBytes'>, rows: readonly Ar
  * statistics and no dictionary: the caller takes this path only for columns
  * written without statistics, and pixel values rarely repeat.
  *
- * Noisy float pixels barely compress (snappy saves ~0% on simulated or real
- * sky cutouts) while compressing them was the largest part of writing them,
+ * Noisy float pixels barely compress (snappy saved ~0% on the simulated
+ * 64×64×3 cutouts) while compressing them was the largest part of writing them,
  * and decompressing them again of reading them. So the chunk's first page is
  * compressed with the writer's codec; when that saves less than
  * {@link MIN_COMPRESSION_SAVING} of its bytes, the whole chunk is stored
